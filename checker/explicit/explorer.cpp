@@ -1,0 +1,282 @@
+#include "checker/explicit/explorer.h"
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <set>
+
+#include "checker/explicit/state_store.h"
+
+namespace lc {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Where a violation was seen: the last stored state of its path and, for a violating
+// step, the step's ordinal among that state's successors.
+struct Witness {
+  uint32_t state = StateStore::kNone;
+  int ordinal = -1;
+  Violation v;
+  std::vector<std::pair<std::pair<int, int>, std::pair<uint32_t, int>>> cycle;  // lock_order: ((held, acq), (state, thread))
+};
+
+class Explorer : public StepSink {
+ public:
+  Explorer(const ir::Program& p, const ExploreOptions& o) : p_(p), o_(o), m_(p), store_(m_.state_size()) {
+    props_ = properties_of(p);
+    witness_.resize(props_.size());
+    found_.assign(props_.size(), false);
+  }
+
+  CheckResult run(const std::string& file) {
+    CheckResult r;
+    r.file = file;
+    auto t0 = Clock::now();
+    last_progress_ = t0;
+    cur_ = StateStore::kNone;
+    m_.initial(*this);
+    uint32_t head = 0, level_end = store_.size();
+    uint32_t depth = 0;
+    while (head < store_.size() && !stop_) {
+      if (head == level_end) {
+        ++depth;
+        level_end = store_.size();
+      }
+      if (o_.max_depth && depth >= o_.max_depth) {
+        limit_ = "depth " + std::to_string(o_.max_depth);
+        stop_ = true;
+        break;
+      }
+      cur_ = head++;
+      cur_depth_ = depth;
+      had_successor_ = false;
+      const uint8_t* s = store_.state(cur_);
+      m_.successors(s, *this);
+      if (stop_) break;
+      if (!had_successor_ && !m_.all_finished(s)) {
+        Violation v;
+        v.check = ir::Check::Deadlock;
+        v.message = "no thread can run, and not every thread has finished";
+        found(index_of(ir::Check::Deadlock), {cur_, -1, v, {}});
+      }
+      if ((head & 255) == 0) check_limits(t0, depth);
+    }
+    r.stats.states = store_.size();
+    r.stats.transitions = transitions_;
+    r.stats.depth = max_depth_;
+    r.stats.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    r.stats.state_bytes = m_.state_size();
+    r.stats.bytes_per_state =
+        store_.size() ? double(size_t(store_.size()) * (m_.state_size() + 4) + store_.table_bytes()) / store_.size() : 0;
+    if (o_.progress && progress_shown_) fprintf(stderr, "\r\033[K");
+
+    if (model_error_) {
+      r.outcome = Outcome::ModelError;
+      r.error = error_text_;
+      Trace t;
+      auto path = error_state_ == StateStore::kNone ? std::vector<std::vector<uint8_t>>{} : store_.path_to(error_state_);
+      if (!path.empty() && rebuild_trace(m_, path, -1, &t)) r.error_trace = std::move(t);
+      r.properties = props_;
+      return r;
+    }
+    bool exhausted = !stop_ && head >= store_.size();
+    r.outcome = exhausted ? Outcome::Complete : limit_.empty() ? Outcome::StoppedAtViolation : Outcome::LimitHit;
+    r.limit = limit_;
+    for (size_t i = 0; i < props_.size(); ++i) {
+      PropertyResult pr = props_[i];
+      if (found_[i]) {
+        pr.status = Status::Violated;
+        pr.counterexample = int(r.counterexamples.size());
+        r.counterexamples.push_back(counterexample(pr.name, witness_[i]));
+      } else {
+        pr.status = exhausted ? Status::Holds : Status::Unknown;
+      }
+      r.properties.push_back(pr);
+    }
+    return r;
+  }
+
+  // ---- StepSink ----
+  void successor(const uint8_t* next, const StepInfo& info) override {
+    ++transitions_;
+    had_successor_ = true;
+    if (info.violation) {
+      found(index_of(info.violation->check), {cur_, info.ordinal, *info.violation, {}});
+      if (info.violation->fatal()) return;  // nothing after it is meaningful
+    }
+    if (stop_) return;
+    auto [idx, fresh] = store_.insert(next, cur_);
+    if (!fresh) return;
+    uint32_t d = cur_ == StateStore::kNone ? 0 : cur_depth_ + 1;
+    if (d > max_depth_) max_depth_ = d;
+    check_state(idx);
+    if (o_.max_states && store_.size() >= o_.max_states && !stop_) {
+      limit_ = "max-states " + std::to_string(o_.max_states);
+      stop_ = true;
+    }
+  }
+
+  void nested(int held, int acquired, int thread, const StepInfo&) override {
+    auto key = std::make_pair(held, acquired);
+    if (edges_.count(key)) return;
+    edges_[key] = {cur_, thread};
+    graph_[held].insert(acquired);
+    if (found_[index_of(ir::Check::LockOrder)]) return;
+    // A new edge held -> acquired closes a cycle if acquired already reaches held.
+    std::vector<int> path;
+    std::set<int> seen;
+    if (!reach(acquired, held, seen, path)) return;
+    Witness w;
+    w.v.check = ir::Check::LockOrder;
+    std::vector<int> cyc = {held};
+    cyc.insert(cyc.end(), path.begin(), path.end());  // acquired ... held
+    std::string text;
+    for (size_t i = 0; i < cyc.size(); ++i) text += (i ? " -> " : "") + p_.slot_name(cyc[i]);
+    w.v.message = "lock order cycle " + text + " (locks taken in both orders; lockdep reports this even if no run deadlocks)";
+    w.v.lock_slot = held;
+    for (size_t i = 0; i + 1 < cyc.size(); ++i) {
+      auto e = edges_.at({cyc[i], cyc[i + 1]});
+      w.cycle.push_back({{cyc[i], cyc[i + 1]}, e});
+    }
+    found(index_of(ir::Check::LockOrder), w);
+  }
+
+  void state_violation(const Violation& v) override { found(index_of(v.check), {cur_, -1, v, {}}); }
+
+  void model_error(Span at, const std::string& message) override {
+    if (model_error_) return;
+    model_error_ = true;
+    stop_ = true;
+    error_state_ = cur_;
+    error_text_ = render_located(*p_.file, at, "error", message);
+  }
+
+ private:
+  bool reach(int from, int to, std::set<int>& seen, std::vector<int>& path) {
+    path.push_back(from);
+    if (from == to) return true;
+    if (seen.insert(from).second) {
+      auto it = graph_.find(from);
+      if (it != graph_.end())
+        for (int n : it->second)
+          if (reach(n, to, seen, path)) return true;
+    }
+    path.pop_back();
+    return false;
+  }
+
+  size_t index_of(ir::Check c) const {
+    for (size_t i = 0; i < std::size(ir::kBuiltinChecks); ++i)
+      if (ir::kBuiltinChecks[i] == c) return i;
+    return 0;
+  }
+
+  void found(size_t i, Witness w) {
+    if (found_[i]) return;
+    found_[i] = true;
+    witness_[i] = std::move(w);
+    if (!o_.all) stop_ = true;
+  }
+
+  void check_state(uint32_t idx) {
+    const uint8_t* s = store_.state(idx);
+    bool done = m_.all_finished(s);
+    for (size_t i = 0; i < p_.properties.size(); ++i) {
+      size_t pi = std::size(ir::kBuiltinChecks) + i;
+      if (found_[pi]) continue;
+      if (p_.properties[i].is_final && !done) continue;
+      std::string why;
+      int r = m_.check_property(s, int(i), &why);
+      if (r < 0) {
+        cur_ = idx;  // the error trace ends in this state
+        model_error(p_.properties[i].span, "property '" + p_.properties[i].name + "' cannot be evaluated in a reachable state: " + why);
+        return;
+      }
+      if (r == 0) {
+        Witness w{idx, -1, {}, {}};
+        w.v.check = p_.properties[i].is_final ? ir::Check::Final : ir::Check::Invariant;
+        w.v.property = int(i);
+        w.v.span = p_.properties[i].span;
+        w.v.message = std::string(p_.properties[i].is_final ? "final" : "invariant") + " '" + p_.properties[i].name +
+                      "' is false" + (p_.properties[i].is_final ? " when every thread has finished" : "");
+        found(pi, w);
+      }
+    }
+  }
+
+  void check_limits(Clock::time_point t0, uint32_t depth) {
+    auto now = Clock::now();
+    double el = std::chrono::duration<double>(now - t0).count();
+    if (o_.timeout_s > 0 && el >= o_.timeout_s) {
+      limit_ = "timeout " + fmt(o_.timeout_s) + " s";
+      stop_ = true;
+    }
+    if (o_.memory_mb && store_.bytes() >= o_.memory_mb * 1024 * 1024) {
+      limit_ = "memory " + std::to_string(o_.memory_mb) + " MB";
+      stop_ = true;
+    }
+    if (o_.progress && std::chrono::duration<double>(now - last_progress_).count() >= 0.5) {
+      last_progress_ = now;
+      progress_shown_ = true;
+      fprintf(stderr, "\r\033[Kstates %u  depth %u  %.0f states/s", store_.size(), depth, store_.size() / (el > 0 ? el : 1));
+      fflush(stderr);
+    }
+  }
+  static std::string fmt(double v) {
+    char b[32];
+    snprintf(b, sizeof b, "%g", v);
+    return b;
+  }
+
+  Counterexample counterexample(const std::string& name, const Witness& w) {
+    Counterexample c;
+    c.property = name;
+    c.violation = w.v;
+    c.violation_in_last_step = w.ordinal >= 0;
+    if (w.v.check == ir::Check::LockOrder) {
+      for (const auto& [edge, at] : w.cycle) {
+        LockEdge e;
+        e.held = edge.first;
+        e.acquired = edge.second;
+        e.thread = at.second;
+        auto path = at.first == StateStore::kNone ? std::vector<std::vector<uint8_t>>{} : store_.path_to(at.first);
+        if (!path.empty()) rebuild_trace(m_, path, -1, &e.trace);
+        append_acquisition(m_, &e.trace, e.thread, e.acquired);
+        c.edges.push_back(std::move(e));
+      }
+      return c;
+    }
+    auto path = w.state == StateStore::kNone ? std::vector<std::vector<uint8_t>>{} : store_.path_to(w.state);
+    rebuild_trace(m_, path, w.ordinal, &c.trace);
+    if (w.v.check == ir::Check::Deadlock) c.blocked = m_.blocked(store_.state(w.state));
+    return c;
+  }
+
+  const ir::Program& p_;
+  const ExploreOptions& o_;
+  Machine m_;
+  StateStore store_;
+  std::vector<PropertyResult> props_;
+  std::vector<Witness> witness_;
+  std::vector<bool> found_;
+  std::map<std::pair<int, int>, std::pair<uint32_t, int>> edges_;
+  std::map<int, std::set<int>> graph_;
+  uint32_t cur_ = StateStore::kNone, cur_depth_ = 0, max_depth_ = 0;
+  uint64_t transitions_ = 0;
+  bool had_successor_ = false, stop_ = false;
+  bool model_error_ = false;
+  uint32_t error_state_ = StateStore::kNone;
+  std::string error_text_, limit_;
+  Clock::time_point last_progress_;
+  bool progress_shown_ = false;
+};
+
+}  // namespace
+
+CheckResult explore(const ir::Program& p, const std::string& file, const ExploreOptions& o) {
+  Explorer e(p, o);
+  return e.run(file);
+}
+
+}  // namespace lc

@@ -1,0 +1,33 @@
+// The one trace type: a counterexample from any engine (and, later, a replayed ftrace
+// capture) is a sequence of steps, each a thread executing one or more IR actions.
+#pragma once
+#include <optional>
+#include <vector>
+
+#include "model/machine.h"
+
+namespace lc {
+
+struct TraceStep {
+  int thread = -1;                 // thread instance; Machine::init_thread() for init
+  std::vector<ActRef> acts;        // IR actions executed (several for an atomic block)
+  std::vector<Event> events;       // allocations, frees, lock operations
+  std::vector<uint8_t> after;      // the state after the step
+  std::optional<Violation> violation;
+};
+
+struct Trace {
+  std::vector<TraceStep> steps;
+  std::vector<uint8_t> start;      // the state before the first step
+};
+
+// Re-executes a path of states (each a successor of the previous; the first an initial
+// state) and records what each step did. `last_ordinal` >= 0 appends the violating step
+// with that successor ordinal from the last state. Returns false if the path does not
+// replay (an internal error: engines must only hand in paths of this machine).
+bool rebuild_trace(const Machine& m, const std::vector<std::vector<uint8_t>>& path, int last_ordinal, Trace* out);
+
+// Appends to `t` the first step of `thread` from t's last state that acquires `lock`.
+bool append_acquisition(const Machine& m, Trace* t, int thread, int lock);
+
+}  // namespace lc

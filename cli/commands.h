@@ -1,0 +1,10 @@
+// Subcommands of the lifecheck executable, one file each.
+#pragma once
+#include <CLI/CLI.hpp>
+
+namespace lc::cli {
+
+// Registers `check`; the callback stores the process exit status in *status.
+void add_check(CLI::App& app, int* status);
+
+}  // namespace lc::cli

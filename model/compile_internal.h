@@ -1,0 +1,103 @@
+// Shared state of the declare and check+lower passes (sema.cpp: declarations and
+// expressions; lower.cpp: statements to control-flow graphs). Internal to model/.
+#pragma once
+#include <map>
+#include <optional>
+#include <set>
+#include <unordered_map>
+
+#include "model/compile.h"
+
+namespace lc::detail {
+
+// The static type of an expression or variable.
+struct Ty {
+  ir::Type t = ir::Type::Int;
+  int kind = -1;                   // Ptr: target kind, -1 for any*
+  int64_t lo = -128, hi = 127;     // Int: declared range (stores are checked against it)
+  bool spin = false;               // Lock: spinlock
+  int len = 0;                     // array length (0: scalar)
+  bool error = false;              // an error was already reported for this expression
+};
+
+struct LocalInfo {
+  int index;                       // local index in the thread template
+  Ty ty;
+};
+
+// Where a hoisted call or a statement's pre-steps go: the current location, advanced
+// as steps are emitted. Null in property context (no steps allowed).
+struct StepCtx {
+  int* at = nullptr;
+  bool in_short_circuit = false;   // right operand of && || => or a ?: branch
+};
+
+class Compiler {
+ public:
+  Compiler(const ast::Model& m, std::shared_ptr<const SourceFile> f, Diagnostics& d);
+  std::unique_ptr<ir::Program> run();
+
+  // ---- sema.cpp ----
+  void declare();                                  // consts, kinds, globals, fns, properties
+  void check_recursion();
+  std::optional<int64_t> const_int(const ast::Expr& e, const char* what);
+  std::optional<std::pair<int64_t, Ty>> const_eval(const ast::Expr& e);
+  Ty type_of(const ast::TypeSyntax& t, bool allow_lock);
+  int conv(const ast::Expr& e, StepCtx& sc, Ty* out);          // expression -> IR expr
+  int conv_place(const ast::Expr& e, StepCtx& sc, Ty* out);    // lvalue -> IR place
+  int conv_cond(const ast::Expr& e, StepCtx& sc);              // must be bool
+  int add_expr(ir::Expr e);
+  bool assignable(const Ty& to, const Ty& from, Span at, const std::string& what);
+  std::string ty_name(const Ty& t) const;
+  void properties_and_expects();
+
+  // ---- lower.cpp ----
+  void check_fns();
+  void lower_threads();
+  void lower_seq(const std::vector<ast::StmtP>& ss, int at, int next);
+  void lower_stmt(const ast::Stmt& s, int at, int next);
+  void lower_call(const ast::Expr& call, int dest_place, const Ty* dest_ty, int at, int next, StepCtx& sc);
+  int new_loc();
+  ir::Action& add_action(int at, ir::Action a);
+  int alloc_local(const std::string& name, const Ty& ty);
+  int local_place(int index, Span span, const Ty& ty);
+  void layout();
+
+  const ast::Model& m;
+  std::shared_ptr<const SourceFile> file;
+  Diagnostics& d;
+  std::unique_ptr<ir::Program> P;
+
+  std::map<std::string, std::pair<int64_t, Ty>> consts;
+  std::set<std::string> pending_consts;           // declared later in the file
+  std::unordered_map<std::string, int> kinds, globals, fns;
+  std::unordered_map<std::string, int> prop_names;
+  std::vector<Ty> global_ty;
+  std::vector<std::vector<Ty>> field_ty;          // per kind, per field
+
+  // lowering state
+  ir::ThreadTmpl* tmpl = nullptr;
+  int tmpl_index = -1;
+  std::vector<std::unordered_map<std::string, LocalInfo>> scopes;
+  int height = 0;                                  // next free local index (stack discipline)
+  std::vector<Ty> local_ty;                        // per local index of the current template
+  struct Frame {
+    int fn, dest_place, next, base;
+    Ty ret;
+    bool has_result;
+    std::vector<std::pair<int, int>> returns;      // (location, action) to patch with clear range
+    int top;
+  };
+  std::vector<Frame> frames;
+  struct Loop { int cont, brk; };
+  std::vector<Loop> loops;
+  std::vector<int> stack;                          // current call stack (fn indices)
+  std::map<std::vector<int>, int> stack_ids;
+  bool in_atomic = false;
+  int atomic_entry = -1;
+  bool in_property = false, in_init = false;
+  std::vector<std::pair<std::string, int>> qvars; // quantifier variables in scope (name, kind)
+  int max_qdepth = 0;
+};
+
+}  // namespace lc::detail

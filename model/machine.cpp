@@ -1,0 +1,613 @@
+#include "model/machine.h"
+
+#include <algorithm>
+
+namespace lc {
+
+using ir::Act;
+using ir::Check;
+using ir::Op;
+
+// Evaluation context of one step (or one property check).
+struct Machine::Ctx {
+  uint8_t* s = nullptr;
+  int t = 0;
+  int64_t self = 0;
+  int local_base = 0;
+  bool ghost = false;          // property view: freed instances are readable
+  int64_t qv[16] = {};
+  bool failed = false;         // a fatal violation or model error stopped evaluation
+  bool has_v = false;
+  Violation v;
+  std::vector<Event>* events = nullptr;
+  bool model_error = false;
+  std::string me_msg;
+  Span me_span;
+
+  void violate(Check k, std::string msg, Span at, int64_t inst = 0, int lock = -1) {
+    Violation probe;
+    probe.check = k;
+    if (!has_v || (!v.fatal() && probe.fatal())) {
+      v = Violation{k, std::move(msg), -1, inst, lock, at};
+      has_v = true;
+    }
+    if (v.fatal()) failed = true;
+  }
+  void event(Event::Kind k, int64_t val) {
+    if (events) events->push_back({k, val});
+  }
+};
+
+Machine::Machine(const ir::Program& p, const EntryConstraint* constraint) : p_(p), constraint_(constraint) {
+  cursor_off_ = p.state_size;
+  size_ = p.state_size + (constraint ? 2 * p.threads.size() : 0);
+  init_state_.assign(size_, 0);
+  for (const auto& g : p.globals)
+    for (int i = 0; i < std::max(1, g.len); ++i) {
+      int slot = g.slot + i;
+      if (g.type == ir::Type::Int || g.type == ir::Type::Bool || g.type == ir::Type::Ptr)
+        set_raw(init_state_.data(), slot, uint64_t(g.init - p.slots[slot].lo));
+    }
+  for (const auto& th : p.threads)
+    set_raw(init_state_.data(), th.pc_slot, uint64_t(p.tmpls[th.tmpl].entry));
+  if (p.init_tmpl >= 0) set_raw(init_state_.data(), p.init_pc_slot, uint64_t(p.tmpls[p.init_tmpl].entry));
+}
+
+int64_t Machine::get(const uint8_t* s, int slot) const {
+  const ir::Slot& sl = p_.slots[slot];
+  const uint8_t* q = s + sl.offset;
+  uint64_t raw;
+  switch (sl.width) {
+    case 1: raw = q[0]; break;
+    case 2: { uint16_t v; memcpy(&v, q, 2); raw = v; break; }
+    default: { uint32_t v; memcpy(&v, q, 4); raw = v; break; }
+  }
+  return int64_t(raw) + sl.lo;
+}
+
+void Machine::set_raw(uint8_t* s, int slot, uint64_t raw) const {
+  const ir::Slot& sl = p_.slots[slot];
+  uint8_t* q = s + sl.offset;
+  switch (sl.width) {
+    case 1: q[0] = uint8_t(raw); break;
+    case 2: { uint16_t v = uint16_t(raw); memcpy(q, &v, 2); break; }
+    default: { uint32_t v = uint32_t(raw); memcpy(q, &v, 4); break; }
+  }
+}
+
+const ir::Location& Machine::location(int thread, int loc) const { return p_.tmpls[tmpl_of(thread)].locs[loc]; }
+
+bool Machine::store(Ctx& c, int slot, int64_t v, int64_t lo, int64_t hi, Span at) const {
+  if (v < lo || v > hi) {
+    c.violate(Check::Range, "value " + std::to_string(v) + " stored in " + p_.slot_name(slot) + " is outside int<" +
+                                std::to_string(lo) + ".." + std::to_string(hi) + ">",
+              at);
+    return false;
+  }
+  set_raw(c.s, slot, uint64_t(v - p_.slots[slot].lo));
+  return true;
+}
+
+int Machine::place(int e, Ctx& c) const {
+  const ir::Expr& x = p_.exprs[e];
+  switch (x.op) {
+    case Op::Global: return int(x.k);
+    case Op::Local: return c.local_base + int(x.k);
+    case Op::Field: {
+      int64_t ptr = eval(x.a, c);
+      if (c.failed) return -1;
+      if (ptr == 0) {
+        if (c.ghost) {
+          c.model_error = true;
+          c.failed = true;
+          c.me_msg = "'" + p_.text(p_.exprs[x.a].span) + "' is null, so '" + p_.text(x.span) + "' cannot be read";
+          c.me_span = x.span;
+          return -1;
+        }
+        c.violate(Check::NullDeref, "'" + p_.text(p_.exprs[x.a].span) + "' is null in '" + p_.text(x.span) + "'", x.span);
+        return -1;
+      }
+      const ir::Kind& k = p_.kinds[p_.gid_kind[ptr - 1]];
+      int base = k.first_slot + int(ptr - 1 - k.first_gid) * k.stride;
+      if (!c.ghost && get(c.s, base) == ir::kFreed) {
+        c.violate(Check::UseAfterFree, "'" + p_.text(x.span) + "' touches " + p_.pointer_name(ptr) + ", which was freed",
+                  x.span, ptr);
+        return -1;
+      }
+      return base + int(x.k);
+    }
+    case Op::Index: {
+      int base = place(x.a, c);
+      if (c.failed) return -1;
+      int64_t i = eval(x.b, c);
+      if (c.failed) return -1;
+      if (i < 0 || i >= x.k) {
+        c.violate(Check::Range, "index " + std::to_string(i) + " is out of bounds in '" + p_.text(x.span) + "' (length " +
+                                    std::to_string(x.k) + ")",
+                  x.span);
+        return -1;
+      }
+      return base + int(i);
+    }
+    default: return -1;
+  }
+}
+
+static bool range_of_place(const ir::Program& p, int e, int64_t* lo, int64_t* hi) {
+  const ir::Expr& x = p.exprs[e];
+  if (x.type != ir::Type::Int) return false;
+  if (x.op == Op::Local) { *lo = x.lo; *hi = x.hi; return true; }
+  if (x.op == Op::Index) return range_of_place(p, x.a, lo, hi);
+  return false;  // global and field slots carry their declared range
+}
+
+int64_t Machine::eval(int e, Ctx& c) const {
+  const ir::Expr& x = p_.exprs[e];
+  auto status = [&](int64_t ptr) {
+    const ir::Kind& k = p_.kinds[p_.gid_kind[ptr - 1]];
+    return get(c.s, k.first_slot + int(ptr - 1 - k.first_gid) * k.stride);
+  };
+  switch (x.op) {
+    case Op::Const: return x.k;
+    case Op::Self: return c.self;
+    case Op::QVar: return c.qv[x.k];
+    case Op::Load: {
+      int slot = place(x.a, c);
+      return c.failed ? 0 : get(c.s, slot);
+    }
+    case Op::Not: return !eval(x.a, c);
+    case Op::Neg: return -eval(x.a, c);
+    case Op::And: { int64_t a = eval(x.a, c); if (c.failed || !a) return 0; return eval(x.b, c) != 0; }
+    case Op::Or: { int64_t a = eval(x.a, c); if (c.failed) return 0; if (a) return 1; return eval(x.b, c) != 0; }
+    case Op::Implies: { int64_t a = eval(x.a, c); if (c.failed) return 0; if (!a) return 1; return eval(x.b, c) != 0; }
+    case Op::Cond: { int64_t a = eval(x.a, c); if (c.failed) return 0; return eval(a ? x.b : x.c, c); }
+    case Op::Alive: { int64_t p = eval(x.a, c); return p != 0 && !c.failed && status(p) == ir::kAlive; }
+    case Op::Held:
+    case Op::Mine: {
+      int slot = place(x.a, c);
+      if (c.failed) return 0;
+      int64_t h = get(c.s, slot);
+      return x.op == Op::Held ? h != 0 : h == c.t + 1;
+    }
+    case Op::Count: {
+      const ir::Kind& k = p_.kinds[x.kind];
+      int64_t n = 0;
+      for (int i = 0; i < k.max; ++i) n += get(c.s, k.first_slot + i * k.stride) == ir::kAlive;
+      return n;
+    }
+    case Op::Is: { int64_t p = eval(x.a, c); return p != 0 && p_.gid_kind[p - 1] == x.kind; }
+    case Op::As: {
+      int64_t p = eval(x.a, c);
+      if (c.failed || p == 0 || p_.gid_kind[p - 1] == x.kind) return p;
+      if (c.ghost) {
+        c.model_error = true;
+        c.failed = true;
+        c.me_msg = "'" + p_.text(x.span) + "': " + p_.pointer_name(p) + " is not a " + p_.kinds[x.kind].name;
+        c.me_span = x.span;
+        return 0;
+      }
+      c.violate(Check::Assert, "'" + p_.text(x.span) + "': " + p_.pointer_name(p) + " is not a " + p_.kinds[x.kind].name,
+                x.span, p);
+      return 0;
+    }
+    case Op::Forall:
+    case Op::Exists: {
+      const ir::Kind& k = p_.kinds[x.kind];
+      bool all = x.op == Op::Forall;
+      for (int i = 0; i < k.max; ++i) {
+        if (get(c.s, k.first_slot + i * k.stride) == ir::kUnallocated) continue;
+        c.qv[x.k] = k.first_gid + i + 1;
+        int64_t v = eval(x.a, c);
+        if (c.failed) return 0;
+        if (all && !v) return 0;
+        if (!all && v) return 1;
+      }
+      return all;
+    }
+    default: break;
+  }
+  int64_t a = eval(x.a, c);
+  if (c.failed) return 0;
+  int64_t b = eval(x.b, c);
+  if (c.failed) return 0;
+  switch (x.op) {
+    case Op::Add: return a + b;
+    case Op::Sub: return a - b;
+    case Op::Mul: return a * b;
+    case Op::Div:
+    case Op::Mod:
+      if (b == 0) {
+        if (c.ghost) {
+          c.model_error = true;
+          c.failed = true;
+          c.me_msg = "division by zero in '" + p_.text(x.span) + "'";
+          c.me_span = x.span;
+          return 0;
+        }
+        c.violate(Check::Range, "division by zero in '" + p_.text(x.span) + "'", x.span);
+        return 0;
+      }
+      return x.op == Op::Div ? a / b : a % b;
+    case Op::Eq: return a == b;
+    case Op::Ne: return a != b;
+    case Op::Lt: return a < b;
+    case Op::Le: return a <= b;
+    case Op::Gt: return a > b;
+    case Op::Ge: return a >= b;
+    default: return 0;
+  }
+}
+
+int Machine::cursor(const uint8_t* s, int thread) const {
+  if (!constraint_) return 0;
+  uint16_t v;
+  memcpy(&v, s + cursor_off_ + 2 * thread, 2);
+  return v;
+}
+
+bool Machine::enabled(const uint8_t* s, int t, const ir::Action& a, bool* errored) const {
+  Ctx c;
+  c.s = const_cast<uint8_t*>(s);  // evaluation only reads
+  c.t = t;
+  c.self = t < threads() ? p_.threads[t].self : 0;
+  c.local_base = local_base(t);
+  switch (a.kind) {
+    case Act::Lock: {
+      int slot = place(a.lock, c);
+      if (c.failed) return *errored = true;
+      return get(s, slot) == 0;
+    }
+    case Act::Wait: {
+      int64_t v = eval(a.expr, c);
+      if (c.failed) return *errored = true;
+      return v != 0;
+    }
+    case Act::Branch: {
+      int64_t v = eval(a.expr, c);
+      if (c.failed) { *errored = true; return a.branch_value; }  // report the error once
+      return (v != 0) == a.branch_value;
+    }
+    case Act::Call:
+      if (constraint_ && t < threads() && constraint_->observed_fn[a.callee]) {
+        int k = cursor(s, t);
+        const auto& seq = constraint_->sequence[t];
+        return k < int(seq.size()) && seq[k] == a.callee;
+      }
+      return true;
+    default: return true;
+  }
+}
+
+std::vector<int> Machine::held_locks(const uint8_t* s, int thread) const {
+  std::vector<int> out;
+  for (int l : p_.lock_slots)
+    if (get(s, l) == thread + 1) out.push_back(l);
+  return out;
+}
+
+void Machine::apply(Ctx& c, int t, const ir::Action& a, StepSink& sink, const StepInfo& info) const {
+  auto int_range = [&](int pl, int slot, int64_t* lo, int64_t* hi) {
+    if (!range_of_place(p_, pl, lo, hi)) { *lo = p_.slots[slot].lo; *hi = p_.slots[slot].hi; }
+  };
+  switch (a.kind) {
+    case Act::Assign: {
+      int slot = place(a.place, c);
+      if (c.failed) break;
+      int64_t v = eval(a.expr, c);
+      if (c.failed) break;
+      int64_t lo, hi;
+      int_range(a.place, slot, &lo, &hi);
+      store(c, slot, v, lo, hi, a.span);
+      break;
+    }
+    case Act::New: {
+      int slot = place(a.place, c);
+      if (c.failed) break;
+      const ir::Kind& k = p_.kinds[a.kind_id];
+      int i = 0;
+      while (i < k.max && get(c.s, k.first_slot + i * k.stride) != ir::kUnallocated) ++i;
+      if (i == k.max) {
+        c.model_error = true;
+        c.failed = true;
+        c.me_msg = "'new " + k.name + "' exceeds max " + std::to_string(k.max) + " (raise 'max' in object " + k.name + ")";
+        c.me_span = a.span;
+        break;
+      }
+      int base = k.first_slot + i * k.stride;
+      set_raw(c.s, base, ir::kAlive);
+      for (const auto& f : k.fields)
+        for (int e = 0; e < std::max(1, f.len); ++e) {
+          int fs = base + f.off + e;
+          set_raw(c.s, fs, f.type == ir::Type::Lock ? 0 : uint64_t(f.init - p_.slots[fs].lo));
+        }
+      int64_t ptr = k.first_gid + i + 1;
+      set_raw(c.s, slot, uint64_t(ptr - p_.slots[slot].lo));
+      c.event(Event::Alloc, ptr);
+      break;
+    }
+    case Act::Free: {
+      int64_t ptr = eval(a.expr, c);
+      if (c.failed || ptr == 0) break;  // free(null) does nothing, like kfree(NULL)
+      const ir::Kind& k = p_.kinds[p_.gid_kind[ptr - 1]];
+      int base = k.first_slot + int(ptr - 1 - k.first_gid) * k.stride;
+      if (get(c.s, base) == ir::kFreed) {
+        c.violate(Check::DoubleFree, "'" + p_.text(a.span) + "' frees " + p_.pointer_name(ptr) + " a second time", a.span,
+                  ptr);
+        break;
+      }
+      set_raw(c.s, base, ir::kFreed);
+      c.event(Event::Free, ptr);
+      break;
+    }
+    case Act::Lock: {
+      int slot = place(a.lock, c);
+      if (c.failed) break;
+      for (int l : p_.lock_slots)
+        if (get(c.s, l) == t + 1) sink.nested(l, slot, t, info);
+      set_raw(c.s, slot, uint64_t(t + 1));
+      c.event(Event::Lock, slot);
+      break;
+    }
+    case Act::Unlock: {
+      int slot = place(a.lock, c);
+      if (c.failed) break;
+      int64_t h = get(c.s, slot);
+      if (h != t + 1) {
+        std::string who = h == 0 ? "nobody holds it" : "it is held by " + (h - 1 == threads() ? std::string("init") : p_.threads[h - 1].name);
+        c.violate(Check::LockMisuse, "'" + p_.text(a.span) + "' releases " + p_.slot_name(slot) + ", but " + who, a.span, 0,
+                  slot);
+        break;
+      }
+      set_raw(c.s, slot, 0);
+      c.event(Event::Unlock, slot);
+      break;
+    }
+    case Act::Trylock: {
+      int slot = place(a.lock, c);
+      if (c.failed) break;
+      int64_t h = get(c.s, slot);
+      bool ok = h == 0;
+      if (h == t + 1)
+        c.violate(Check::LockMisuse, "'" + p_.text(a.span) + "' tries " + p_.slot_name(slot) + ", which this thread already holds",
+                  a.span, 0, slot);
+      if (ok) {
+        set_raw(c.s, slot, uint64_t(t + 1));
+        c.event(Event::TrylockOk, slot);
+      } else {
+        c.event(Event::TrylockFail, slot);
+      }
+      if (a.place >= 0) {
+        int ps = place(a.place, c);
+        if (!c.failed) set_raw(c.s, ps, uint64_t(ok - p_.slots[ps].lo));
+      }
+      break;
+    }
+    case Act::Assert: {
+      int64_t v = eval(a.expr, c);
+      if (c.failed || v) break;
+      c.violate(Check::Assert,
+                a.msg.empty() ? "assertion '" + p_.text(p_.exprs[a.expr].span) + "' failed" : "assertion failed: " + a.msg,
+                a.span);
+      break;
+    }
+    case Act::Call: {
+      int64_t vals[32];
+      size_t n = std::min<size_t>(a.binds.size(), 32);
+      for (size_t i = 0; i < n; ++i) {
+        vals[i] = eval(a.binds[i].second, c);
+        if (c.failed) return;
+      }
+      for (size_t i = 0; i < n; ++i) {
+        int slot = place(a.binds[i].first, c);
+        int64_t lo, hi;
+        int_range(a.binds[i].first, slot, &lo, &hi);
+        if (!store(c, slot, vals[i], lo, hi, p_.exprs[a.binds[i].second].span)) return;
+      }
+      if (constraint_ && t < threads() && constraint_->observed_fn[a.callee]) {
+        uint16_t k = uint16_t(cursor(c.s, t) + 1);
+        memcpy(c.s + cursor_off_ + 2 * t, &k, 2);
+      }
+      break;
+    }
+    case Act::Return: {
+      int64_t v = 0;
+      if (a.expr >= 0) {
+        v = eval(a.expr, c);
+        if (c.failed) return;
+      }
+      for (uint32_t i = a.clear_lo; i < a.clear_hi; ++i) set_raw(c.s, c.local_base + int(i), 0);
+      if (a.place >= 0) {
+        int slot = place(a.place, c);
+        if (c.failed) return;
+        int64_t lo, hi;
+        int_range(a.place, slot, &lo, &hi);
+        store(c, slot, v, lo, hi, a.span);
+      }
+      break;
+    }
+    case Act::Wait:
+    case Act::Branch:
+    case Act::Choose:
+    case Act::Skip:
+      for (uint32_t i = a.clear_lo; i < a.clear_hi; ++i) set_raw(c.s, c.local_base + int(i), 0);
+      break;
+  }
+  if (!c.failed || c.has_v) set_raw(c.s, pc_slot(t), uint64_t(a.target));
+}
+
+// A thread that reached its end: it must hold no lock; its locals are cleared so that
+// finished threads do not split states.
+void Machine::finish(uint8_t* s, int t, Ctx& c) const {
+  const ir::ThreadTmpl& T = p_.tmpls[tmpl_of(t)];
+  if (get(s, pc_slot(t)) != T.end) return;
+  for (int l : p_.lock_slots)
+    if (get(s, l) == t + 1)
+      c.violate(Check::LockMisuse,
+                (t == threads() ? std::string("init") : p_.threads[t].name) + " finished while holding " + p_.slot_name(l),
+                T.locs[T.end].actions.empty() ? T.span : T.span, 0, l);
+  int base = local_base(t);
+  for (size_t i = 0; i < T.locals.size(); ++i) set_raw(s, base + int(i), 0);
+}
+
+void Machine::run(const uint8_t* s, int t, StepSink& sink, bool record, int* ordinal, std::vector<ActRef>& acts,
+                  std::vector<Event>& events, Violation* carried, int depth) const {
+  thread_local std::vector<std::vector<uint8_t>> pool;
+  if (int(pool.size()) <= depth) pool.resize(depth + 1);
+  std::vector<uint8_t>& buf = pool[depth];
+  buf.resize(size_);
+  const ir::ThreadTmpl& T = p_.tmpls[tmpl_of(t)];
+  int loc = int(get(s, pc_slot(t)));
+  const ir::Location& L = T.locs[loc];
+  bool any = false;
+  for (size_t ai = 0; ai < L.actions.size(); ++ai) {
+    const ir::Action& a = L.actions[ai];
+    bool errored = false;
+    if (!enabled(s, t, a, &errored)) continue;
+    any = true;
+    memcpy(buf.data(), s, size_);
+    Ctx c;
+    c.s = buf.data();
+    c.t = t;
+    c.self = t < threads() ? p_.threads[t].self : 0;
+    c.local_base = local_base(t);
+    c.events = record ? &events : nullptr;
+    size_t acts_mark = acts.size(), ev_mark = events.size();
+    if (record) acts.push_back({loc, int(ai)});
+    StepInfo info;
+    info.thread = t;
+    apply(c, t, a, sink, info);
+    if (c.model_error) {
+      sink.model_error(c.me_span, c.me_msg);
+      return;
+    }
+    Violation merged;
+    const Violation* viol = carried;
+    if (c.has_v && (!carried || (c.v.fatal() && !carried->fatal()))) {
+      merged = c.v;
+      viol = &merged;
+    }
+    bool fatal = viol && viol->fatal();
+    if (!fatal && T.locs[a.target].atomic_cont) {
+      if (depth >= 10000) {
+        sink.model_error(a.span, "atomic block runs more than 10000 actions (does it loop forever?)");
+        return;
+      }
+      Violation keep;
+      if (viol) keep = *viol;
+      run(buf.data(), t, sink, record, ordinal, acts, events, viol ? &keep : nullptr, depth + 1);
+    } else {
+      if (!fatal) {
+        finish(buf.data(), t, c);
+        if (c.has_v && !viol) { merged = c.v; viol = &merged; }
+      }
+      info.ordinal = (*ordinal)++;
+      info.violation = viol;
+      info.acts = record ? &acts : nullptr;
+      info.events = record ? &events : nullptr;
+      sink.successor(buf.data(), info);
+    }
+    acts.resize(acts_mark);
+    events.resize(ev_mark);
+  }
+  if (!any && depth > 0) {
+    const ir::Action* a0 = L.actions.empty() ? nullptr : &L.actions[0];
+    sink.model_error(a0 ? a0->span : T.span, t == threads() ? "init blocks here (init runs alone and cannot wait)"
+                                                            : "an atomic block blocks after its first statement");
+  }
+}
+
+void Machine::initial(StepSink& sink, bool record) const {
+  std::vector<ActRef> acts;
+  std::vector<Event> events;
+  int ordinal = 0;
+  if (p_.init_tmpl < 0) {
+    StepInfo info;
+    info.thread = -1;
+    sink.successor(init_state_.data(), info);
+    return;
+  }
+  // The init block is lowered as one atomic region; its entry is an ordinary location.
+  run(init_state_.data(), init_thread(), sink, record, &ordinal, acts, events, nullptr, 1);
+}
+
+void Machine::successors(const uint8_t* s, StepSink& sink, bool record) const {
+  std::vector<ActRef> acts;
+  std::vector<Event> events;
+  int ordinal = 0;
+  for (int t = 0; t < threads(); ++t) {
+    const ir::ThreadTmpl& T = p_.tmpls[p_.threads[t].tmpl];
+    int loc = int(get(s, p_.threads[t].pc_slot));
+    if (loc == T.end) continue;
+    for (const auto& a : T.locs[loc].actions)
+      if (a.kind == Act::Lock) {
+        Ctx c;
+        c.s = const_cast<uint8_t*>(s);
+        c.t = t;
+        c.self = p_.threads[t].self;
+        c.local_base = p_.threads[t].local_base;
+        int slot = place(a.lock, c);
+        if (!c.failed && get(s, slot) == t + 1)
+          sink.state_violation(Violation{Check::LockMisuse,
+                                         p_.threads[t].name + " takes " + p_.slot_name(slot) +
+                                             " again while holding it ('" + p_.text(a.span) + "' blocks forever)",
+                                         -1, 0, slot, a.span});
+      }
+    run(s, t, sink, record, &ordinal, acts, events, nullptr, 0);
+  }
+}
+
+bool Machine::finished(const uint8_t* s, int thread) const {
+  return get(s, p_.threads[thread].pc_slot) == p_.tmpls[p_.threads[thread].tmpl].end;
+}
+
+bool Machine::all_finished(const uint8_t* s) const {
+  for (int t = 0; t < threads(); ++t)
+    if (!finished(s, t)) return false;
+  return true;
+}
+
+std::vector<Blocked> Machine::blocked(const uint8_t* s) const {
+  std::vector<Blocked> out;
+  for (int t = 0; t < threads(); ++t) {
+    if (finished(s, t)) continue;
+    const ir::Location& L = location(t, pc(s, t));
+    for (const auto& a : L.actions) {
+      Blocked b;
+      b.thread = t;
+      if (a.kind == Act::Lock) {
+        Ctx c;
+        c.s = const_cast<uint8_t*>(s);
+        c.t = t;
+        c.self = p_.threads[t].self;
+        c.local_base = p_.threads[t].local_base;
+        int slot = place(a.lock, c);
+        if (c.failed) continue;
+        b.lock_slot = slot;
+        b.holder = int(get(s, slot)) - 1;
+        b.kind = b.holder == t ? Blocked::Relock : Blocked::Lock;
+        b.span = a.span;
+      } else {
+        b.kind = Blocked::Wait;
+        b.span = a.kind == Act::Wait ? p_.exprs[a.expr].span : a.span;
+      }
+      out.push_back(b);
+      break;
+    }
+  }
+  return out;
+}
+
+int Machine::check_property(const uint8_t* s, int i, std::string* why) const {
+  Ctx c;
+  c.s = const_cast<uint8_t*>(s);
+  c.t = -1;
+  c.ghost = true;
+  int64_t v = eval(p_.properties[i].expr, c);
+  if (c.failed) {
+    if (why) *why = c.model_error ? c.me_msg : c.v.message;
+    return -1;
+  }
+  return v ? 1 : 0;
+}
+
+}  // namespace lc

@@ -1,0 +1,133 @@
+// The step semantics of the IR: initial states, enabled transitions, their effects, and
+// the violations a step or a state exhibits. The only interpreter of the language: the
+// explorer, the replayer, the reporter and the symbolic engine's cross-checks all use it.
+#pragma once
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "model/ir.h"
+
+namespace lc {
+
+// A problem a step or a state exhibits.
+struct Violation {
+  ir::Check check = ir::Check::Assert;
+  std::string message;    // one line, in model terms ("d->users: idev#0 was freed")
+  int property = -1;      // Invariant/Final: index into Program::properties
+  int64_t instance = 0;   // the object involved (pointer value), if any
+  int lock_slot = -1;     // the lock involved, if any
+  Span span;              // the statement or property
+  bool fatal() const {
+    return check == ir::Check::UseAfterFree || check == ir::Check::DoubleFree || check == ir::Check::Assert ||
+           check == ir::Check::Range || check == ir::Check::NullDeref;
+  }
+};
+
+// Something a step did that a reader of a counterexample wants to see.
+struct Event {
+  enum Kind : uint8_t { Alloc, Free, Lock, Unlock, TrylockOk, TrylockFail } kind;
+  int64_t value;  // instance pointer value (Alloc/Free) or lock slot (lock events)
+};
+
+// The actions one transition executed (several inside an atomic block).
+struct ActRef {
+  int loc, action;
+};
+
+// Why a thread cannot step in a state.
+struct Blocked {
+  int thread = 0;
+  enum Kind { Lock, Wait, Relock } kind = Lock;
+  int lock_slot = -1;
+  int holder = -1;        // thread index holding the lock (-1 none)
+  Span span;              // the blocking statement (wait condition for Wait)
+};
+
+// Detail of a successor, given to the sink. `acts`/`events` are filled only when the
+// machine records (trace reconstruction), so the search's hot loop allocates nothing.
+struct StepInfo {
+  int thread = 0;
+  int ordinal = 0;                     // index among this state's successors
+  const Violation* violation = nullptr;
+  const std::vector<ActRef>* acts = nullptr;
+  const std::vector<Event>* events = nullptr;
+};
+
+class StepSink {
+ public:
+  virtual ~StepSink() = default;
+  virtual void successor(const uint8_t* next, const StepInfo& info) = 0;
+  // A thread acquired `acquired` with lock() while holding `held` (lock-order edge).
+  virtual void nested(int held, int acquired, int thread, const StepInfo& info) {}
+  // The expanded state itself shows a violation (a thread waits on a lock it holds).
+  virtual void state_violation(const Violation& v) {}
+  // A model error found at run time (new past max, a blocked atomic block).
+  virtual void model_error(Span at, const std::string& message) {}
+};
+
+// Restricts each thread to an observed sequence of function entries (trace replay and
+// predictive analysis): a Call into an observed function is enabled only when it is the
+// thread's next observed entry. Calls into other functions are unconstrained.
+struct EntryConstraint {
+  std::vector<bool> observed_fn;            // per function index
+  std::vector<std::vector<int>> sequence;   // per thread instance: function indices
+};
+
+class Machine {
+ public:
+  explicit Machine(const ir::Program& p, const EntryConstraint* constraint = nullptr);
+  const ir::Program& program() const { return p_; }
+  // Bytes per state (with the entry-constraint cursors, when constrained).
+  size_t state_size() const { return size_; }
+  int threads() const { return int(p_.threads.size()); }
+
+  // Initial states: all-zero memory with globals initialised, then the init block run
+  // atomically (several states when init makes choices).
+  void initial(StepSink& sink, bool record = false) const;
+  // Every enabled transition of every thread, thread by thread in index order.
+  void successors(const uint8_t* s, StepSink& sink, bool record = false) const;
+
+  bool finished(const uint8_t* s, int thread) const;
+  bool all_finished(const uint8_t* s) const;
+  // The reason each unfinished thread cannot step (call on a state without successors).
+  std::vector<Blocked> blocked(const uint8_t* s) const;
+  // Evaluates property `i` (ghost view). Returns 1 holds, 0 violated, -1 the evaluation
+  // itself failed (then *why says how, e.g. a field read through null).
+  int check_property(const uint8_t* s, int i, std::string* why) const;
+
+  int64_t get(const uint8_t* s, int slot) const;
+  int pc(const uint8_t* s, int thread) const { return int(get(s, p_.threads[thread].pc_slot)); }
+  int lock_holder(const uint8_t* s, int lock_slot) const { return int(get(s, lock_slot)) - 1; }
+  // Locks held by `thread` (lock slots, in slot order).
+  std::vector<int> held_locks(const uint8_t* s, int thread) const;
+  int cursor(const uint8_t* s, int thread) const;
+  // The thread index the init block runs as (one past the last thread).
+  int init_thread() const { return threads(); }
+  const ir::Location& location(int thread, int loc) const;
+
+  struct Ctx;
+
+ private:
+  void set_raw(uint8_t* s, int slot, uint64_t raw) const;
+  bool store(Ctx& c, int slot, int64_t v, int64_t lo, int64_t hi, Span at) const;
+  int64_t eval(int e, Ctx& c) const;
+  int place(int e, Ctx& c) const;
+  bool enabled(const uint8_t* s, int t, const ir::Action& a, bool* errored) const;
+  void apply(Ctx& c, int t, const ir::Action& a, StepSink& sink, const StepInfo& info) const;
+  void run(const uint8_t* s, int t, StepSink& sink, bool record, int* ordinal, std::vector<ActRef>& acts,
+           std::vector<Event>& events, Violation* carried, int depth) const;
+  void finish(uint8_t* s, int t, Ctx& c) const;
+  int tmpl_of(int t) const { return t == threads() ? p_.init_tmpl : p_.threads[t].tmpl; }
+  int pc_slot(int t) const { return t == threads() ? p_.init_pc_slot : p_.threads[t].pc_slot; }
+  int local_base(int t) const { return t == threads() ? p_.init_local_base : p_.threads[t].local_base; }
+
+  const ir::Program& p_;
+  const EntryConstraint* constraint_;
+  size_t size_;
+  size_t cursor_off_;
+  std::vector<uint8_t> init_state_;
+};
+
+}  // namespace lc
