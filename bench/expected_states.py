@@ -5,8 +5,9 @@ A hand-written explorer (BFS) of refcount_N and teardown_N: every statement,
 every if condition and each `atomic {}` is one step; a thread that finishes just
 stops (no extra step); the lock holder is part of the state. It also asserts that
 no put touches a freed object and that every terminal state satisfies the final property.
-lifecheck should report the same states and transitions, plus one state if it counts the
-state before `init` runs. (SPIN's counts are larger; see bench/README.md.)
+lifecheck should report the same states and transitions; the first build of
+lifecheck (2026-11-21) matches the states and depth exactly and reports one more
+transition (the `init` step). (SPIN's counts are larger; see bench/README.md.)
 
     python3 bench/expected_states.py                 # refcount 2..8, teardown 2..6
     python3 bench/expected_states.py teardown 7      # one family up to N (slow above ~7)

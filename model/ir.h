@@ -91,7 +91,8 @@ struct ThreadTmpl {
   std::vector<Location> locs;
   int entry = 0, end = 0;       // entry location; end location (no actions: finished)
   std::vector<LocalVar> locals;
-  Span span;
+  Span span;                    // the thread's name
+  Span end_span;                // its closing brace (where it finishes)
 };
 
 struct ThreadInst {

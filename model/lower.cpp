@@ -141,6 +141,7 @@ void Compiler::lower_threads() {
     ir::ThreadTmpl t;
     t.name = th.name;
     t.span = th.name_span;
+    t.end_span = th.close_span;
     if (th.count) {
       t.is_array = true;
       auto n = const_int(*th.count, "a thread count");
@@ -156,6 +157,7 @@ void Compiler::lower_threads() {
     t.name = "init";
     t.is_init = true;
     t.span = m.init_span;
+    t.end_span = m.init_close;
     P->tmpls.push_back(std::move(t));
     P->init_tmpl = tmpl_index = int(P->tmpls.size()) - 1;
     in_init = true;
@@ -456,19 +458,20 @@ void Compiler::lower_stmt(const ast::Stmt& s, int at, int next) {
         add_action(at, a);
         break;
       }
-      Frame& f = frames.back();
+      // Index, not reference: a call hoisted out of the returned expression pushes frames.
+      size_t fi = frames.size() - 1;
       a.kind = Act::Return;
-      a.callee = f.fn;
-      a.target = f.next;
+      a.callee = frames[fi].fn;
+      a.target = frames[fi].next;
       if (s.rhs) {
-        if (!f.has_result) { d.error(s.rhs->span, m.fns[f.fn].name + "() has no result, but 'return' gives a value"); break; }
+        if (!frames[fi].has_result) { d.error(s.rhs->span, m.fns[frames[fi].fn].name + "() has no result, but 'return' gives a value"); break; }
         Ty vt;
         int v = conv(*s.rhs, sc, &vt);
-        if (vt.error || !assignable(f.ret, vt, s.rhs->span, "the returned value")) break;
+        if (vt.error || !assignable(frames[fi].ret, vt, s.rhs->span, "the returned value")) break;
         a.expr = v;
-        a.place = f.dest_place;
-      } else if (f.has_result) {
-        d.error(s.span, m.fns[f.fn].name + "() must return a " + ty_name(f.ret));
+        a.place = frames[fi].dest_place;
+      } else if (frames[fi].has_result) {
+        d.error(s.span, m.fns[frames[fi].fn].name + "() must return a " + ty_name(frames[fi].ret));
         break;
       }
       add_action(at, a);

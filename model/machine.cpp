@@ -444,7 +444,7 @@ void Machine::finish(uint8_t* s, int t, Ctx& c) const {
     if (get(s, l) == t + 1)
       c.violate(Check::LockMisuse,
                 (t == threads() ? std::string("init") : p_.threads[t].name) + " finished while holding " + p_.slot_name(l),
-                T.locs[T.end].actions.empty() ? T.span : T.span, 0, l);
+                T.end_span, 0, l);
   int base = local_base(t);
   for (size_t i = 0; i < T.locals.size(); ++i) set_raw(s, base + int(i), 0);
 }

@@ -147,7 +147,7 @@ Ty Compiler::type_of(const ast::TypeSyntax& t, bool allow_lock) {
         auto hi = const_int(*t.hi, "a range bound");
         if (!lo || !hi) { r.error = true; break; }
         if (*lo > *hi) {
-          d.error(t.span, "empty range int<" + std::to_string(*lo) + ".." + std::to_string(*hi) + ">");
+          d.error({t.lo->span.begin, t.hi->span.end}, "empty range int<" + std::to_string(*lo) + ".." + std::to_string(*hi) + ">");
           r.error = true;
           break;
         }

@@ -81,7 +81,6 @@ static std::string describe(const Machine& m, const Counterexample& c) {
   for (const auto& v : views) last = std::max(last, v.index);
   const Violation& v = c.violation;
   if (c.violation.check == ir::Check::LockOrder) {
-    out += "=> lock_order: " + v.message + "\n";
     for (const auto& e : c.edges)
       out += "   " + thread_name(m, e.thread) + " takes " + p.slot_name(e.acquired) + " while holding " +
              p.slot_name(e.held) + "\n";

@@ -112,10 +112,13 @@ std::vector<std::string> object_history(const Machine& m, const Trace& t, int64_
     for (const Event& e : t.steps[i].events) {
       if (e.value != instance || (e.kind != Event::Alloc && e.kind != Event::Free)) continue;
       const StepView& v = views[i];
-      std::string when = v.index ? "at step " + std::to_string(v.index) : "in init";
-      out.push_back(p.pointer_name(instance) + (e.kind == Event::Alloc ? " was allocated " : " was freed ") + when +
-                    " by " + v.thread_name + " in " + v.function + " (" + v.text + ", line " + std::to_string(v.line) +
-                    ")");
+      std::string what = p.pointer_name(instance) + (e.kind == Event::Alloc ? " was allocated " : " was freed ");
+      if (!v.index)
+        what += "by init (line " + std::to_string(v.line) + ")";
+      else
+        what += "at step " + std::to_string(v.index) + " by " + v.thread_name + " in " + v.function + " (" + v.text +
+                ", line " + std::to_string(v.line) + ")";
+      out.push_back(what);
     }
   return out;
 }

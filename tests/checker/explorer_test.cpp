@@ -1,0 +1,140 @@
+#include <catch2/catch.hpp>
+
+#include "checker/report/report.h"
+#include "tests/support.h"
+
+using namespace lc;
+
+static const char* kUaf = R"(
+object o { int refs = 2; int data = 0; }
+o* g;
+init { g = new o; }
+fn put(o* p) {
+  bool last = false;
+  atomic { p->refs = p->refs - 1; last = p->refs == 0; }
+  if (last) { free(p); }
+}
+thread user { o* d = g; put(d); d->data = 1; }
+thread owner { put(g); }
+)";
+
+TEST_CASE("explorer: use after put, shortest counterexample") {
+  auto c = lct::check(kUaf);
+  CHECK(c.status("use_after_free") == Status::Violated);
+  CHECK(c.status("deadlock") == Status::Holds);
+  const auto& x = c.cex("use_after_free");
+  // Shortest: the owner drops its reference first, then the user's put frees and the
+  // user touches the object: init + d = g, put (call, decl, atomic, if, free, return),
+  // owner's call, decl, atomic, and the touch = 12 steps.
+  CHECK(x.trace.steps.size() == 12);
+  CHECK(x.violation_in_last_step);
+  CHECK(x.violation.message == "'d->data' touches o#0, which was freed");
+}
+
+TEST_CASE("explorer: without --all it stops at the first violation and leaves the rest unknown") {
+  ExploreOptions o;
+  o.all = false;
+  o.max_states = 1000000;
+  auto c = lct::check(kUaf, o);
+  CHECK(c.result.outcome == Outcome::StoppedAtViolation);
+  CHECK(c.status("use_after_free") == Status::Violated);
+  CHECK(c.status("deadlock") == Status::Unknown);
+  CHECK(c.result.exit_code() == 1);
+}
+
+TEST_CASE("explorer: limits give an inconclusive result (exit 3) with how far it got") {
+  const char* big = "int<0..100> a = 0;\nint<0..100> b = 0;\nthread t { while (a < 100) { a = a + 1; } }\nthread u { while (b < 100) { b = b + 1; } }\n";
+  ExploreOptions o;
+  o.max_states = 500;
+  auto c = lct::check(big, o);
+  CHECK(c.result.outcome == Outcome::LimitHit);
+  CHECK(c.result.limit == "max-states 500");
+  CHECK(c.result.exit_code() == 3);
+  CHECK(c.result.stats.states >= 500);
+  CHECK(c.status("deadlock") == Status::Unknown);
+  ExploreOptions d;
+  d.max_depth = 10;
+  auto c2 = lct::check(big, d);
+  CHECK(c2.result.limit == "depth 10");
+  CHECK(c2.result.stats.depth == 10);
+  CHECK(c2.result.exit_code() == 3);
+  auto full = lct::check(big);
+  CHECK(full.result.outcome == Outcome::Complete);
+  CHECK(full.result.exit_code() == 0);
+}
+
+TEST_CASE("explorer: a violation found before a limit still counts (exit 1)") {
+  ExploreOptions o;
+  o.max_states = 100000;
+  o.all = true;
+  o.max_depth = 40;
+  auto c = lct::check(kUaf, o);
+  CHECK(c.result.exit_code() == 1);
+}
+
+TEST_CASE("explorer: deadlock names what each thread waits for") {
+  auto c = lct::check(R"(
+mutex a; mutex b; int done = 0;
+thread t { lock(a); lock(b); unlock(b); unlock(a); }
+thread u { lock(b); lock(a); unlock(a); unlock(b); }
+thread w { wait(done == 2); }
+)");
+  CHECK(c.status("deadlock") == Status::Violated);
+  CHECK(c.status("lock_order") == Status::Violated);
+  const auto& x = c.cex("deadlock");
+  REQUIRE(x.blocked.size() == 3);
+  CHECK(x.blocked[0].kind == Blocked::Lock);
+  CHECK(c.program->slot_name(x.blocked[0].lock_slot) == "b");
+  CHECK(x.blocked[0].holder == 1);
+  CHECK(x.blocked[2].kind == Blocked::Wait);
+  CHECK(c.program->text(x.blocked[2].span) == "done == 2");
+}
+
+TEST_CASE("explorer: lock_order is reported even when no schedule deadlocks") {
+  auto c = lct::check(R"(
+mutex a; mutex b; bool first_done = false;
+thread t { lock(a); lock(b); unlock(b); unlock(a); first_done = true; }
+thread u { wait(first_done); lock(b); lock(a); unlock(a); unlock(b); }
+)");
+  CHECK(c.status("deadlock") == Status::Holds);
+  CHECK(c.status("lock_order") == Status::Violated);
+  const auto& x = c.cex("lock_order");
+  REQUIRE(x.edges.size() == 2);
+  CHECK(x.violation.message.rfind("lock order cycle b -> a -> b", 0) == 0);
+  for (const auto& e : x.edges) {
+    REQUIRE(!e.trace.steps.empty());
+    bool acquires = false;
+    for (const auto& ev : e.trace.steps.back().events) acquires |= ev.kind == Event::Lock && ev.value == e.acquired;
+    CHECK(acquires);
+  }
+}
+
+TEST_CASE("explorer: invariant and final properties") {
+  auto c = lct::check(R"(
+int x = 0;
+thread t { x = 1; x = 2; x = 0; }
+invariant small: x < 2;
+final back: x == 0;
+final never: x == 5;
+)");
+  CHECK(c.status("small") == Status::Violated);
+  CHECK(c.cex("small").trace.steps.size() == 2);
+  CHECK(!c.cex("small").violation_in_last_step);
+  CHECK(c.status("back") == Status::Holds);
+  CHECK(c.status("never") == Status::Violated);
+}
+
+TEST_CASE("explorer: a property that reads through null is a model error") {
+  auto c = lct::check("object o { int x = 0; }\no* g;\nthread t { skip; }\ninvariant p: g->x == 0;\n");
+  CHECK(c.result.outcome == Outcome::ModelError);
+  CHECK(c.result.exit_code() == 2);
+  CHECK(c.result.error.find("property 'p' cannot be evaluated in a reachable state: 'g' is null, so 'g->x' cannot be read") !=
+        std::string::npos);
+}
+
+TEST_CASE("explorer: output is deterministic") {
+  auto a = lct::check(kUaf);
+  auto b = lct::check(kUaf);
+  CHECK(render_text(*a.program, a.result) == render_text(*b.program, b.result));
+  CHECK(to_json(a.program.get(), a.result).dump() == to_json(b.program.get(), b.result).dump());
+}

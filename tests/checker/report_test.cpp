@@ -1,0 +1,66 @@
+#include <catch2/catch.hpp>
+
+#include "checker/report/report.h"
+#include "tests/support.h"
+
+using namespace lc;
+
+static const char* kModel = R"(model two "two threads";
+object o { int refs = 1; int data = 0; }
+o* g;
+mutex m;
+init { g = new o; }
+fn release(o* p) {
+  lock(m);
+  free(p);
+  unlock(m);
+}
+thread closer { release(g); }
+thread user { g->data = 1; }
+)";
+
+TEST_CASE("report: the race diagram has a column per thread and names the freeing step") {
+  auto c = lct::check(kModel);
+  std::string t = render_text(*c.program, c.result);
+  CHECK(t.find("  init: g = new o   [new o#0]\n") != std::string::npos);
+  CHECK(t.find("  step  closer      user\n"
+               "  ----  ----------  -----------\n"
+               "     1  release(g)               | closer:11\n"
+               "     2    lock(m)                | release:7  holds m\n"
+               "     3    free(p)                | release:8  holds m  free o#0\n"
+               "     4              g->data = 1  | user:12  <-- violation\n") != std::string::npos);
+  CHECK(t.find("=> use_after_free at step 4 (user in user, test.lc:12:15): 'g->data' touches o#0, which was freed\n") !=
+        std::string::npos);
+  CHECK(t.find("   o#0 was freed at step 3 by closer in release (free(p), line 8)\n") != std::string::npos);
+}
+
+TEST_CASE("report: JSON carries verdicts and the trace under stable names") {
+  auto c = lct::check(kModel);
+  auto j = to_json(c.program.get(), c.result);
+  CHECK(j["model"] == "two");
+  CHECK(j["result"] == "violated");
+  CHECK(j["exit_code"] == 1);
+  CHECK(j["complete"] == true);
+  bool seen = false;
+  for (const auto& p : j["properties"])
+    if (p["name"] == "use_after_free") {
+      seen = true;
+      CHECK(p["status"] == "violated");
+      CHECK(p["check"] == "builtin");
+    }
+  CHECK(seen);
+  const auto& cx = j["counterexamples"][0];
+  CHECK(cx["check"] == "use_after_free");
+  CHECK(cx["object"] == "o#0");
+  CHECK(cx["location"]["line"] == 12);
+  const auto& steps = cx["trace"]["steps"];
+  REQUIRE(steps.size() == 5);
+  CHECK(steps[0]["thread"] == "init");
+  CHECK(steps[3]["statement"] == "free(p)");
+  CHECK(steps[3]["function"] == "release");
+  CHECK(steps[3]["stack"] == nlohmann::json::array({"release"}));
+  CHECK(steps[3]["locks_held"] == nlohmann::json::array({"m"}));
+  CHECK(steps[3]["events"] == nlohmann::json::array({"free o#0"}));
+  CHECK(steps[4]["violation"] == true);
+  CHECK(j["stats"]["states"].get<int>() > 0);
+}

@@ -1,0 +1,140 @@
+#include <catch2/catch.hpp>
+
+#include "model/machine.h"
+#include "tests/support.h"
+
+using namespace lc;
+
+namespace {
+struct Collect : StepSink {
+  size_t n;
+  std::vector<std::vector<uint8_t>> states;
+  std::vector<int> threads;
+  std::vector<std::optional<Violation>> violations;
+  std::vector<std::pair<int, int>> nested_edges;
+  std::vector<Violation> state_violations;
+  std::string error;
+  void successor(const uint8_t* s, const StepInfo& i) override {
+    states.emplace_back(s, s + n);
+    threads.push_back(i.thread);
+    violations.push_back(i.violation ? std::optional<Violation>(*i.violation) : std::nullopt);
+  }
+  void nested(int h, int a, int, const StepInfo&) override { nested_edges.push_back({h, a}); }
+  void state_violation(const Violation& v) override { state_violations.push_back(v); }
+  void model_error(Span, const std::string& m) override { error = m; }
+};
+
+std::vector<uint8_t> initial(const Machine& m) {
+  Collect c;
+  c.n = m.state_size();
+  m.initial(c);
+  REQUIRE(c.states.size() == 1);
+  return c.states[0];
+}
+
+Collect succ(const Machine& m, const std::vector<uint8_t>& s) {
+  Collect c;
+  c.n = m.state_size();
+  m.successors(s.data(), c);
+  return c;
+}
+}  // namespace
+
+TEST_CASE("machine: each statement is one step, an if condition is its own step") {
+  auto p = lct::compile("int x = 0;\nthread t { x = 1; if (x == 1) { x = 2; } }\n");
+  Machine m(*p);
+  auto s = initial(m);
+  auto c1 = succ(m, s);
+  REQUIRE(c1.states.size() == 1);
+  CHECK(m.get(c1.states[0].data(), p->globals[0].slot) == 1);
+  auto c2 = succ(m, c1.states[0]);  // the condition step changes only the pc
+  REQUIRE(c2.states.size() == 1);
+  CHECK(m.get(c2.states[0].data(), p->globals[0].slot) == 1);
+  auto c3 = succ(m, c2.states[0]);
+  CHECK(m.get(c3.states[0].data(), p->globals[0].slot) == 2);
+  CHECK(m.all_finished(c3.states[0].data()));
+}
+
+TEST_CASE("machine: atomic is one step, choose gives one successor per branch") {
+  auto p = lct::compile("int x = 0;\nthread t { atomic { x = 1; x = x + 1; } choose { x = 5; } or { x = 6; } }\n");
+  Machine m(*p);
+  auto c1 = succ(m, initial(m));
+  REQUIRE(c1.states.size() == 1);
+  CHECK(m.get(c1.states[0].data(), p->globals[0].slot) == 2);
+  auto c2 = succ(m, c1.states[0]);
+  CHECK(c2.states.size() == 2);
+}
+
+TEST_CASE("machine: lock blocks while another thread holds it, and records nesting") {
+  auto p = lct::compile("mutex a;\nmutex b;\nthread t { lock(a); lock(b); unlock(b); unlock(a); }\nthread u { lock(a); unlock(a); }\n");
+  Machine m(*p);
+  auto c1 = succ(m, initial(m));
+  REQUIRE(c1.states.size() == 2);  // t locks a, or u locks a
+  auto after_t = c1.states[0];
+  auto c2 = succ(m, after_t);      // u is blocked: only t can step
+  REQUIRE(c2.states.size() == 1);
+  CHECK(c2.threads[0] == 0);
+  REQUIRE(c2.nested_edges.size() == 1);
+  CHECK(c2.nested_edges[0] == std::make_pair(p->globals[0].slot, p->globals[1].slot));
+}
+
+TEST_CASE("machine: a step that touches a freed object reports use_after_free with the instance") {
+  auto p = lct::compile("object o { int x = 0; }\no* g;\ninit { g = new o; }\nthread t { free(g); g->x = 1; }\n");
+  Machine m(*p);
+  auto c1 = succ(m, initial(m));
+  auto c2 = succ(m, c1.states[0]);
+  REQUIRE(c2.violations.size() == 1);
+  REQUIRE(c2.violations[0]);
+  CHECK(c2.violations[0]->check == ir::Check::UseAfterFree);
+  CHECK(p->pointer_name(c2.violations[0]->instance) == "o#0");
+  CHECK(c2.violations[0]->message == "'g->x' touches o#0, which was freed");
+}
+
+TEST_CASE("machine: relocking an own lock is reported on the state") {
+  auto p = lct::compile("mutex a;\nthread t { lock(a); lock(a); }\n");
+  Machine m(*p);
+  auto c1 = succ(m, initial(m));
+  auto c2 = succ(m, c1.states[0]);
+  CHECK(c2.states.empty());
+  REQUIRE(c2.state_violations.size() == 1);
+  CHECK(c2.state_violations[0].check == ir::Check::LockMisuse);
+  auto b = m.blocked(c1.states[0].data());
+  REQUIRE(b.size() == 1);
+  CHECK(b[0].kind == Blocked::Relock);
+}
+
+TEST_CASE("machine: an entry constraint restricts a thread to an observed call sequence") {
+  auto p = lct::compile(
+      "int x = 0;\nfn iommufd_object_remove() { x = x + 1; }\nfn iommufd_device_unbind() { x = x + 10; }\n"
+      "thread t { choose { iommufd_object_remove(); } or { iommufd_device_unbind(); } }\n");
+  EntryConstraint ec;
+  ec.observed_fn.assign(p->fns.size(), true);
+  ec.sequence = {{p->fn_index("iommufd_device_unbind")}};
+  Machine m(*p, &ec);
+  CHECK(m.state_size() == p->state_size + 2);
+  auto c1 = succ(m, initial(m));   // choose: two branches
+  REQUIRE(c1.states.size() == 2);
+  auto blocked = succ(m, c1.states[0]);  // branch 1 would enter iommufd_object_remove: not observed next
+  CHECK(blocked.states.empty());
+  auto ok = succ(m, c1.states[1]);
+  REQUIRE(ok.states.size() == 1);
+  CHECK(m.cursor(ok.states[0].data(), 0) == 1);
+}
+
+TEST_CASE("machine: new past max is a model error, not a violation") {
+  auto p = lct::compile("object o max 1 { int x = 0; }\nthread t { o* a = new o; o* b = new o; }\n");
+  Machine m(*p);
+  auto c1 = succ(m, initial(m));
+  auto c2 = succ(m, c1.states[0]);
+  CHECK(c2.states.empty());
+  CHECK(c2.error == "'new o' exceeds max 1 (raise 'max' in object o)");
+}
+
+TEST_CASE("machine: properties read freed instances (ghost view)") {
+  auto p = lct::compile("object o { int x = 7; }\no* g;\ninit { g = new o; free(g); }\nthread t { skip; }\n"
+                        "invariant ghost: forall v: o . v->x == 7;\ninvariant bad: g->x == 8;\n");
+  Machine m(*p);
+  auto s = initial(m);
+  CHECK(m.check_property(s.data(), 0, nullptr) == 1);
+  CHECK(m.check_property(s.data(), 1, nullptr) == 0);
+}

@@ -1,0 +1,82 @@
+// Helpers shared by the tests: loading model text, checking it, running the CLI.
+#pragma once
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+#include "checker/explicit/explorer.h"
+#include "model/frontend.h"
+
+namespace lct {
+
+inline std::string src(const std::string& rel) { return std::string(LC_SOURCE_DIR) + "/" + rel; }
+inline std::string lifecheck() { return std::string(LC_BINARY_DIR) + "/lifecheck"; }
+
+inline std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Compiles model text; fails the test with the diagnostics if it does not compile.
+inline std::unique_ptr<lc::ir::Program> compile(const std::string& text) {
+  lc::Loaded l = lc::load_model_text("test.lc", text);
+  if (!l.program) throw std::runtime_error("model does not compile:\n" + l.diagnostics);
+  return std::move(l.program);
+}
+
+inline std::string diagnostics(const std::string& text) { return lc::load_model_text("test.lc", text).diagnostics; }
+
+struct Checked {
+  std::unique_ptr<lc::ir::Program> program;
+  lc::CheckResult result;
+  lc::Status status(const std::string& name) const {
+    for (const auto& p : result.properties)
+      if (p.name == name) return p.status;
+    throw std::runtime_error("no property " + name);
+  }
+  const lc::Counterexample& cex(const std::string& name) const {
+    for (const auto& c : result.counterexamples)
+      if (c.property == name) return c;
+    throw std::runtime_error("no counterexample for " + name);
+  }
+};
+
+inline Checked check(const std::string& text, lc::ExploreOptions o = {}) {
+  if (!o.all && !o.max_states && !o.timeout_s && !o.memory_mb && !o.max_depth) o.all = true;
+  Checked c;
+  c.program = compile(text);
+  c.result = lc::explore(*c.program, "test.lc", o);
+  return c;
+}
+
+struct CliRun {
+  int status = -1;
+  std::string out, err;
+};
+
+// Runs `lifecheck ARGS` in the source directory (so file names in output are relative).
+inline CliRun run_cli(const std::string& args) {
+  static int n = 0;
+  std::string errf = std::string(LC_BINARY_DIR) + "/cli_test_stderr_" + std::to_string(getpid()) + "_" + std::to_string(n++);
+  std::string cmd = "cd '" + std::string(LC_SOURCE_DIR) + "' && '" + lifecheck() + "' " + args + " 2>'" + errf + "' </dev/null";
+  CliRun r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) throw std::runtime_error("popen failed");
+  char buf[4096];
+  size_t k;
+  while ((k = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, k);
+  int st = pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  r.err = slurp(errf);
+  std::remove(errf.c_str());
+  return r;
+}
+
+}  // namespace lct
