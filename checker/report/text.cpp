@@ -88,8 +88,8 @@ static std::string describe(const Machine& m, const Counterexample& c) {
   }
   if (c.violation_in_last_step) {
     const StepView& s = views.back();
-    out += "=> " + c.property + " at step " + std::to_string(s.index) + " (" + s.thread_name + " in " + s.function +
-           ", " + where(p, v.span) + "): " + v.message + "\n";
+    out += "=> " + c.property + " at step " + std::to_string(s.index) + " (" + s.thread_name +
+           (s.stack.empty() ? "" : " in " + s.function) + ", " + where(p, v.span) + "): " + v.message + "\n";
   } else if (v.check == ir::Check::Deadlock) {
     out += "=> deadlock after step " + std::to_string(last) + ": " + v.message + "\n";
     for (const auto& b : c.blocked) {
@@ -118,7 +118,7 @@ static std::string describe(const Machine& m, const Counterexample& c) {
   if (v.instance && c.violation_in_last_step) {
     const StepView& s = views.back();
     out += "   " + p.pointer_name(v.instance) + " is touched at step " + std::to_string(s.index) + " by " + s.thread_name +
-           " in " + s.function + " (" + s.text + ", line " + std::to_string(s.line) + ")\n";
+           (s.stack.empty() ? "" : " in " + s.function) + " (" + s.text + ", line " + std::to_string(s.line) + ")\n";
   }
   return out;
 }

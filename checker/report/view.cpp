@@ -116,7 +116,7 @@ std::vector<std::string> object_history(const Machine& m, const Trace& t, int64_
       if (!v.index)
         what += "by init (line " + std::to_string(v.line) + ")";
       else
-        what += "at step " + std::to_string(v.index) + " by " + v.thread_name + " in " + v.function + " (" + v.text +
+        what += "at step " + std::to_string(v.index) + " by " + v.thread_name + (v.stack.empty() ? "" : " in " + v.function) + " (" + v.text +
                 ", line " + std::to_string(v.line) + ")";
       out.push_back(what);
     }

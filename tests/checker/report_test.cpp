@@ -29,7 +29,7 @@ TEST_CASE("report: the race diagram has a column per thread and names the freein
                "     2    lock(m)                | release:7  holds m\n"
                "     3    free(p)                | release:8  holds m  free o#0\n"
                "     4              g->data = 1  | user:12  <-- violation\n") != std::string::npos);
-  CHECK(t.find("=> use_after_free at step 4 (user in user, test.lc:12:15): 'g->data' touches o#0, which was freed\n") !=
+  CHECK(t.find("=> use_after_free at step 4 (user, test.lc:12:15): 'g->data' touches o#0, which was freed\n") !=
         std::string::npos);
   CHECK(t.find("   o#0 was freed at step 3 by closer in release (free(p), line 8)\n") != std::string::npos);
 }
