@@ -15,7 +15,7 @@ struct Machine::Ctx {
   int64_t self = 0;
   int local_base = 0;
   bool ghost = false;          // property view: freed instances are readable
-  int64_t qv[16] = {};
+  int64_t qv[16];              // set by the quantifier that binds them
   bool failed = false;         // a fatal violation or model error stopped evaluation
   bool has_v = false;
   Violation v;
@@ -245,7 +245,7 @@ int Machine::cursor(const uint8_t* s, int thread) const {
   return v;
 }
 
-bool Machine::enabled(const uint8_t* s, int t, const ir::Action& a, bool* errored) const {
+bool Machine::enabled(const uint8_t* s, int t, const ir::Action& a, bool* errored, int* relock) const {
   Ctx c;
   c.s = const_cast<uint8_t*>(s);  // evaluation only reads
   c.t = t;
@@ -255,7 +255,9 @@ bool Machine::enabled(const uint8_t* s, int t, const ir::Action& a, bool* errore
     case Act::Lock: {
       int slot = place(a.lock, c);
       if (c.failed) return *errored = true;
-      return get(s, slot) == 0;
+      int64_t h = get(s, slot);
+      if (h == t + 1) *relock = slot;
+      return h == 0;
     }
     case Act::Wait: {
       int64_t v = eval(a.expr, c);
@@ -439,7 +441,6 @@ void Machine::apply(Ctx& c, int t, const ir::Action& a, StepSink& sink, const St
 // finished threads do not split states.
 void Machine::finish(uint8_t* s, int t, Ctx& c) const {
   const ir::ThreadTmpl& T = p_.tmpls[tmpl_of(t)];
-  if (get(s, pc_slot(t)) != T.end) return;
   for (int l : p_.lock_slots)
     if (get(s, l) == t + 1)
       c.violate(Check::LockMisuse,
@@ -451,9 +452,8 @@ void Machine::finish(uint8_t* s, int t, Ctx& c) const {
 
 void Machine::run(const uint8_t* s, int t, StepSink& sink, bool record, int* ordinal, std::vector<ActRef>& acts,
                   std::vector<Event>& events, Violation* carried, int depth) const {
-  thread_local std::vector<std::vector<uint8_t>> pool;
-  if (int(pool.size()) <= depth) pool.resize(depth + 1);
-  std::vector<uint8_t>& buf = pool[depth];
+  if (int(pool_.size()) <= depth) pool_.resize(depth + 1);
+  std::vector<uint8_t>& buf = pool_[depth];
   buf.resize(size_);
   const ir::ThreadTmpl& T = p_.tmpls[tmpl_of(t)];
   int loc = int(get(s, pc_slot(t)));
@@ -462,7 +462,15 @@ void Machine::run(const uint8_t* s, int t, StepSink& sink, bool record, int* ord
   for (size_t ai = 0; ai < L.actions.size(); ++ai) {
     const ir::Action& a = L.actions[ai];
     bool errored = false;
-    if (!enabled(s, t, a, &errored)) continue;
+    int relock = -1;
+    if (!enabled(s, t, a, &errored, &relock)) {
+      if (relock >= 0 && depth == 0)
+        sink.state_violation(Violation{Check::LockMisuse,
+                                       p_.threads[t].name + " takes " + p_.slot_name(relock) +
+                                           " again while holding it ('" + p_.text(a.span) + "' blocks forever)",
+                                       -1, 0, relock, a.span});
+      continue;
+    }
     any = true;
     memcpy(buf.data(), s, size_);
     Ctx c;
@@ -480,25 +488,21 @@ void Machine::run(const uint8_t* s, int t, StepSink& sink, bool record, int* ord
       sink.model_error(c.me_span, c.me_msg);
       return;
     }
-    Violation merged;
+    // The step's violation: this action's, unless an earlier action of the same atomic
+    // step already had one (a fatal one wins over a lock_misuse).
     const Violation* viol = carried;
-    if (c.has_v && (!carried || (c.v.fatal() && !carried->fatal()))) {
-      merged = c.v;
-      viol = &merged;
-    }
+    if (c.has_v && (!carried || (c.v.fatal() && !carried->fatal()))) viol = &c.v;
     bool fatal = viol && viol->fatal();
     if (!fatal && T.locs[a.target].atomic_cont) {
       if (depth >= 10000) {
         sink.model_error(a.span, "atomic block runs more than 10000 actions (does it loop forever?)");
         return;
       }
-      Violation keep;
-      if (viol) keep = *viol;
-      run(buf.data(), t, sink, record, ordinal, acts, events, viol ? &keep : nullptr, depth + 1);
+      run(buf.data(), t, sink, record, ordinal, acts, events, const_cast<Violation*>(viol), depth + 1);
     } else {
-      if (!fatal) {
+      if (!fatal && a.target == T.end) {
         finish(buf.data(), t, c);
-        if (c.has_v && !viol) { merged = c.v; viol = &merged; }
+        if (c.has_v && !viol) viol = &c.v;
       }
       info.ordinal = (*ordinal)++;
       info.violation = viol;
@@ -538,20 +542,6 @@ void Machine::successors(const uint8_t* s, StepSink& sink, bool record) const {
     const ir::ThreadTmpl& T = p_.tmpls[p_.threads[t].tmpl];
     int loc = int(get(s, p_.threads[t].pc_slot));
     if (loc == T.end) continue;
-    for (const auto& a : T.locs[loc].actions)
-      if (a.kind == Act::Lock) {
-        Ctx c;
-        c.s = const_cast<uint8_t*>(s);
-        c.t = t;
-        c.self = p_.threads[t].self;
-        c.local_base = p_.threads[t].local_base;
-        int slot = place(a.lock, c);
-        if (!c.failed && get(s, slot) == t + 1)
-          sink.state_violation(Violation{Check::LockMisuse,
-                                         p_.threads[t].name + " takes " + p_.slot_name(slot) +
-                                             " again while holding it ('" + p_.text(a.span) + "' blocks forever)",
-                                         -1, 0, slot, a.span});
-      }
     run(s, t, sink, record, &ordinal, acts, events, nullptr, 0);
   }
 }

@@ -75,6 +75,7 @@ struct EntryConstraint {
   std::vector<std::vector<int>> sequence;   // per thread instance: function indices
 };
 
+// Not thread-safe: a search thread uses its own Machine (they are cheap to make).
 class Machine {
  public:
   explicit Machine(const ir::Program& p, const EntryConstraint* constraint = nullptr);
@@ -114,7 +115,7 @@ class Machine {
   bool store(Ctx& c, int slot, int64_t v, int64_t lo, int64_t hi, Span at) const;
   int64_t eval(int e, Ctx& c) const;
   int place(int e, Ctx& c) const;
-  bool enabled(const uint8_t* s, int t, const ir::Action& a, bool* errored) const;
+  bool enabled(const uint8_t* s, int t, const ir::Action& a, bool* errored, int* relock) const;
   void apply(Ctx& c, int t, const ir::Action& a, StepSink& sink, const StepInfo& info) const;
   void run(const uint8_t* s, int t, StepSink& sink, bool record, int* ordinal, std::vector<ActRef>& acts,
            std::vector<Event>& events, Violation* carried, int depth) const;
@@ -128,6 +129,7 @@ class Machine {
   size_t size_;
   size_t cursor_off_;
   std::vector<uint8_t> init_state_;
+  mutable std::vector<std::vector<uint8_t>> pool_;  // per atomic depth scratch states: one Machine per search thread
 };
 
 }  // namespace lc

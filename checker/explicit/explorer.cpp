@@ -111,6 +111,10 @@ class Explorer : public StepSink {
     uint32_t d = cur_ == StateStore::kNone ? 0 : cur_depth_ + 1;
     if (d > max_depth_) max_depth_ = d;
     check_state(idx);
+    if (store_.size() >= StateStore::kCapacity && !stop_) {
+      limit_ = "state store capacity (" + std::to_string(StateStore::kCapacity) + " states)";
+      stop_ = true;
+    }
     if (o_.max_states && store_.size() >= o_.max_states && !stop_) {
       limit_ = "max-states " + std::to_string(o_.max_states);
       stop_ = true;

@@ -25,12 +25,16 @@ uint64_t StateStore::hash(const uint8_t* s, size_t n) {
   return h ^ (h >> 32);
 }
 
+// Table entries are (tag << kIndexBits) | (index + 1): the tag, a few more bits of the
+// hash, lets most probes of other states skip the arena (a cache miss) entirely.
+static inline uint32_t tag_of(uint64_t h) { return uint32_t(h >> 59); }
+
 void StateStore::grow() {
   std::vector<uint32_t> t(table_.size() * 2, 0);
   uint64_t mask = t.size() - 1;
   for (uint32_t e : table_) {
     if (!e) continue;
-    uint64_t h = hash(state(e - 1), size_) & mask;
+    uint64_t h = hash(state((e & kIndexMask) - 1), size_) & mask;
     while (t[h]) h = (h + 1) & mask;
     t[h] = e;
   }
@@ -40,16 +44,19 @@ void StateStore::grow() {
 
 std::pair<uint32_t, bool> StateStore::insert(const uint8_t* s, uint32_t parent) {
   if (uint64_t(count_ + 1) * 2 > table_.size()) grow();
-  uint64_t h = hash(s, size_) & mask_;
+  uint64_t full = hash(s, size_);
+  uint32_t tag = tag_of(full) << kIndexBits;
+  uint64_t h = full & mask_;
   while (uint32_t e = table_[h]) {
-    if (memcmp(state(e - 1), s, size_) == 0) return {e - 1, false};
+    if ((e & ~kIndexMask) == tag && memcmp(state((e & kIndexMask) - 1), s, size_) == 0)
+      return {(e & kIndexMask) - 1, false};
     h = (h + 1) & mask_;
   }
   uint32_t idx = count_++;
   if ((idx >> kChunkBits) >= chunks_.size()) chunks_.emplace_back(new uint8_t[size_t(kChunk) * size_]);
   memcpy(const_cast<uint8_t*>(state(idx)), s, size_);
   parents_.push_back(parent);
-  table_[h] = idx + 1;
+  table_[h] = tag | (idx + 1);
   return {idx, true};
 }
 

@@ -12,6 +12,10 @@ namespace lc {
 class StateStore {
  public:
   static constexpr uint32_t kNone = 0xffffffffu;
+  // At most this many states (the table packs a hash tag beside 27-bit indices).
+  static constexpr int kIndexBits = 27;
+  static constexpr uint32_t kIndexMask = (1u << kIndexBits) - 1;
+  static constexpr uint32_t kCapacity = kIndexMask - 1;
   explicit StateStore(size_t state_size);
   // Inserts `s` if new. Returns {index, inserted}.
   std::pair<uint32_t, bool> insert(const uint8_t* s, uint32_t parent);
@@ -37,7 +41,7 @@ class StateStore {
   uint32_t count_ = 0;
   std::vector<std::unique_ptr<uint8_t[]>> chunks_;
   std::vector<uint32_t> parents_;
-  std::vector<uint32_t> table_;  // index + 1; 0 = empty
+  std::vector<uint32_t> table_;  // tag | (index + 1); 0 = empty
   uint64_t mask_;
 };
 
