@@ -54,7 +54,7 @@ class Compiler {
   // ---- lower.cpp ----
   void check_fns();
   void lower_threads();
-  void lower_seq(const std::vector<ast::StmtP>& ss, int at, int next);
+  void lower_seq(const std::vector<ast::StmtP>& ss, int at, int next, Span empty_span = {});
   void lower_stmt(const ast::Stmt& s, int at, int next);
   void lower_call(const ast::Expr& call, int dest_place, const Ty* dest_ty, int at, int next, StepCtx& sc);
   int new_loc();

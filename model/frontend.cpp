@@ -14,7 +14,8 @@ Loaded load_model_text(const std::string& name, const std::string& text) {
   Diagnostics diags(file);
   Loaded out;
   auto tokens = lex(*file, diags);
-  ast::Model model = parse(tokens, diags);
+  ast::Model model;
+  if (!diags.has_errors()) model = parse(tokens, diags);  // a skipped bad character would cascade
   // Declarations are still checked after syntax errors only when the file parsed far
   // enough to be meaningful; a half-parsed file would mostly produce noise.
   if (!diags.has_errors()) out.program = compile(model, file, diags);

@@ -66,6 +66,7 @@ struct Action {
   int callee = -1;                           // Call/Return: function index
   std::vector<std::pair<int, int>> binds;    // Call: (parameter place, argument expr)
   uint32_t clear_lo = 0, clear_hi = 0;       // Return: thread-local indices to clear
+  int64_t lo = 0, hi = -1;                   // Return: the function's int<lo..hi> result range (if lo <= hi)
   int target = -1;                           // location after this action
   Span span;                                 // source of the statement
   std::string msg;                           // Assert message; Choose: "branch N"

@@ -167,11 +167,12 @@ void Compiler::lower_threads() {
   if (m.threads.empty()) d.error(m.name_span, "the model has no thread");
 }
 
-void Compiler::lower_seq(const std::vector<ast::StmtP>& ss, int at, int next) {
+void Compiler::lower_seq(const std::vector<ast::StmtP>& ss, int at, int next, Span empty_span) {
   if (ss.empty()) {
     ir::Action a;
     a.kind = Act::Skip;
     a.target = next;
+    a.span = empty_span;
     add_action(at, a);
     return;
   }
@@ -199,7 +200,7 @@ void Compiler::lower_stmt(const ast::Stmt& s, int at, int next) {
       break;
     case S::Block: {
       scopes.emplace_back();
-      lower_seq(s.body, at, next);
+      lower_seq(s.body, at, next, s.span);
       scopes.pop_back();
       restore();
       return;
@@ -221,7 +222,8 @@ void Compiler::lower_stmt(const ast::Stmt& s, int at, int next) {
       if (t.error) { scopes.back()[s.name] = {idx, t}; return; }
       if (t.len) {
         if (s.rhs) d.error(s.rhs->span, "a local array cannot have an initialiser");
-        a.kind = Act::Skip;  // clears the elements (they read 0, false, null)
+        a.kind = Act::Skip;  // sets the elements to 0, false or null
+        a.place = place;
         a.clear_lo = idx;
         a.clear_hi = idx + t.len;
         a.msg = "decl";
@@ -332,7 +334,8 @@ void Compiler::lower_stmt(const ast::Stmt& s, int at, int next) {
       const std::string& f = e.name;
       auto nargs = [&](size_t lo, size_t hi) {
         if (e.args.size() >= lo && e.args.size() <= hi) return true;
-        d.error(e.span, f + "() takes " + std::to_string(lo) + (lo == 1 ? " argument" : " arguments") + ", not " +
+        std::string n = lo == hi ? std::to_string(lo) : std::to_string(lo) + " or " + std::to_string(hi);
+        d.error(e.span, f + "() takes " + n + (hi == 1 ? " argument" : " arguments") + ", not " +
                             std::to_string(e.args.size()));
         return false;
       };
@@ -364,10 +367,11 @@ void Compiler::lower_stmt(const ast::Stmt& s, int at, int next) {
           d.error(e.span, "wait() inside atomic { } may only be its first statement (an atomic block blocks only at its start)");
           break;
         }
+        int before = at;
         int c = conv_cond(*e.args[0], sc);
         if (c < 0) break;
-        if (in_atomic && !in_init && at != atomic_entry) {
-          d.error(e.span, "wait() inside atomic { } may only be its first statement (its condition calls a function)");
+        if (at != before) {
+          d.error(e.args[0]->span, "a wait() condition cannot call a function (the call would run once, not each time the condition is re-checked)");
           break;
         }
         a.kind = Act::Wait;
@@ -413,6 +417,17 @@ void Compiler::lower_stmt(const ast::Stmt& s, int at, int next) {
       return;
     }
     case S::While: {
+      if (in_atomic && !in_init && at == atomic_entry) {
+        // The back edge must not return to the block's entry (an interleaving point).
+        int h = new_loc();
+        ir::Action enter;
+        enter.kind = Act::Skip;
+        enter.target = h;
+        enter.span = s.span;
+        enter.msg = "atomic";
+        add_action(at, enter);
+        at = h;
+      }
       int head = at;
       int c = conv_cond(*s.rhs, sc);
       if (c < 0) break;
@@ -470,8 +485,9 @@ void Compiler::lower_stmt(const ast::Stmt& s, int at, int next) {
         if (vt.error || !assignable(frames[fi].ret, vt, s.rhs->span, "the returned value")) break;
         a.expr = v;
         a.place = frames[fi].dest_place;
+        if (frames[fi].ret.t == Type::Int) { a.lo = frames[fi].ret.lo; a.hi = frames[fi].ret.hi; }
       } else if (frames[fi].has_result) {
-        d.error(s.span, m.fns[frames[fi].fn].name + "() must return a " + ty_name(frames[fi].ret));
+        d.error(s.span, m.fns[frames[fi].fn].name + "() must return a value of type " + ty_name(frames[fi].ret));
         break;
       }
       add_action(at, a);
@@ -503,7 +519,7 @@ void Compiler::lower_stmt(const ast::Stmt& s, int at, int next) {
       int outer_entry = atomic_entry;
       if (!outer) { in_atomic = true; atomic_entry = at; }
       scopes.emplace_back();
-      lower_seq(s.body, at, next);
+      lower_seq(s.body, at, next, s.span);
       scopes.pop_back();
       in_atomic = outer;
       atomic_entry = outer_entry;

@@ -287,7 +287,9 @@ std::vector<int> Machine::held_locks(const uint8_t* s, int thread) const {
   return out;
 }
 
-void Machine::apply(Ctx& c, int t, const ir::Action& a, StepSink& sink, const StepInfo& info) const {
+// `guard_failed`: evaluating the guard hit a violation (the action was made enabled so
+// that this step reports it).
+void Machine::apply(Ctx& c, int t, const ir::Action& a, StepSink& sink, bool guard_failed) const {
   auto int_range = [&](int pl, int slot, int64_t* lo, int64_t* hi) {
     if (!range_of_place(p_, pl, lo, hi)) { *lo = p_.slots[slot].lo; *hi = p_.slots[slot].hi; }
   };
@@ -345,7 +347,7 @@ void Machine::apply(Ctx& c, int t, const ir::Action& a, StepSink& sink, const St
       int slot = place(a.lock, c);
       if (c.failed) break;
       for (int l : p_.lock_slots)
-        if (get(c.s, l) == t + 1) sink.nested(l, slot, t, info);
+        if (get(c.s, l) == t + 1) sink.nested(l, slot, t, a.span);
       set_raw(c.s, slot, uint64_t(t + 1));
       c.event(Event::Lock, slot);
       break;
@@ -417,6 +419,12 @@ void Machine::apply(Ctx& c, int t, const ir::Action& a, StepSink& sink, const St
         v = eval(a.expr, c);
         if (c.failed) return;
       }
+      if (a.expr >= 0 && a.lo <= a.hi && (v < a.lo || v > a.hi)) {
+        c.violate(Check::Range, "returned value " + std::to_string(v) + " is outside the result type int<" +
+                                    std::to_string(a.lo) + ".." + std::to_string(a.hi) + "> of " + p_.fns[a.callee] + "()",
+                  a.span);
+        return;
+      }
       for (uint32_t i = a.clear_lo; i < a.clear_hi; ++i) set_raw(c.s, c.local_base + int(i), 0);
       if (a.place >= 0) {
         int slot = place(a.place, c);
@@ -429,9 +437,19 @@ void Machine::apply(Ctx& c, int t, const ir::Action& a, StepSink& sink, const St
     }
     case Act::Wait:
     case Act::Branch:
+      if (guard_failed) eval(a.expr, c);
+      break;
     case Act::Choose:
+      break;
     case Act::Skip:
-      for (uint32_t i = a.clear_lo; i < a.clear_hi; ++i) set_raw(c.s, c.local_base + int(i), 0);
+      if (a.place >= 0) {  // a local array declaration: every element reads 0, false or null
+        const ir::Expr& x = p_.exprs[a.place];
+        int64_t v = x.type == ir::Type::Int ? std::clamp<int64_t>(0, x.lo, x.hi) : 0;
+        for (uint32_t i = a.clear_lo; i < a.clear_hi; ++i) {
+          int slot = c.local_base + int(i);
+          set_raw(c.s, slot, uint64_t(v - p_.slots[slot].lo));
+        }
+      }
       break;
   }
   if (!c.failed || c.has_v) set_raw(c.s, pc_slot(t), uint64_t(a.target));
@@ -483,7 +501,7 @@ void Machine::run(const uint8_t* s, int t, StepSink& sink, bool record, int* ord
     if (record) acts.push_back({loc, int(ai)});
     StepInfo info;
     info.thread = t;
-    apply(c, t, a, sink, info);
+    apply(c, t, a, sink, errored);
     if (c.model_error) {
       sink.model_error(c.me_span, c.me_msg);
       return;

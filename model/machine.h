@@ -60,7 +60,7 @@ class StepSink {
   virtual ~StepSink() = default;
   virtual void successor(const uint8_t* next, const StepInfo& info) = 0;
   // A thread acquired `acquired` with lock() while holding `held` (lock-order edge).
-  virtual void nested(int held, int acquired, int thread, const StepInfo& info) {}
+  virtual void nested(int held, int acquired, int thread, Span at) {}
   // The expanded state itself shows a violation (a thread waits on a lock it holds).
   virtual void state_violation(const Violation& v) {}
   // A model error found at run time (new past max, a blocked atomic block).
@@ -116,7 +116,7 @@ class Machine {
   int64_t eval(int e, Ctx& c) const;
   int place(int e, Ctx& c) const;
   bool enabled(const uint8_t* s, int t, const ir::Action& a, bool* errored, int* relock) const;
-  void apply(Ctx& c, int t, const ir::Action& a, StepSink& sink, const StepInfo& info) const;
+  void apply(Ctx& c, int t, const ir::Action& a, StepSink& sink, bool guard_failed) const;
   void run(const uint8_t* s, int t, StepSink& sink, bool record, int* ordinal, std::vector<ActRef>& acts,
            std::vector<Event>& events, Violation* carried, int depth) const;
   void finish(uint8_t* s, int t, Ctx& c) const;

@@ -735,7 +735,7 @@ int Compiler::conv(const ast::Expr& e, StepCtx& sc, Ty* out) {
       if (pt.t != Type::Ptr && pt.t != Type::Null)
         return fail(e.args[0]->span, std::string("'") + (e.kind == K::Is ? "is" : "as") + "' needs a pointer, but this has type " + ty_name(pt));
       if (pt.t == Type::Ptr && pt.kind >= 0 && pt.kind != k->second)
-        return fail(e.span, "this is a " + ty_name(pt) + ", never a " + e.name);
+        return fail(e.span, "this has type " + ty_name(pt) + ", so it is never a " + e.name);
       x.op = e.kind == K::Is ? Op::Is : Op::As;
       x.kind = k->second;
       x.a = p;

@@ -121,7 +121,7 @@ class Explorer : public StepSink {
     }
   }
 
-  void nested(int held, int acquired, int thread, const StepInfo&) override {
+  void nested(int held, int acquired, int thread, Span at) override {
     auto key = std::make_pair(held, acquired);
     if (edges_.count(key)) return;
     edges_[key] = {cur_, thread};
@@ -139,6 +139,7 @@ class Explorer : public StepSink {
     for (size_t i = 0; i < cyc.size(); ++i) text += (i ? " -> " : "") + p_.slot_name(cyc[i]);
     w.v.message = "lock order cycle " + text + " (locks taken in both orders; lockdep reports this even if no run deadlocks)";
     w.v.lock_slot = held;
+    w.v.span = at;
     for (size_t i = 0; i + 1 < cyc.size(); ++i) {
       auto e = edges_.at({cyc[i], cyc[i + 1]});
       w.cycle.push_back({{cyc[i], cyc[i + 1]}, e});

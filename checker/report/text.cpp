@@ -47,6 +47,9 @@ std::string render_race(const Machine& m, const Trace& t, bool last_violates, st
       }
       out += "\n";
     }
+  bool any_step = false;
+  for (const auto& v : views) any_step |= v.thread >= 0;
+  if (!any_step) return out;  // the problem is in the initial state
   std::string head = "  step  ", rule = "  ----  ";
   for (size_t c = 0; c < order.size(); ++c) {
     head += pad(thread_name(m, order[c]), width[c] + 2);
@@ -88,8 +91,11 @@ static std::string describe(const Machine& m, const Counterexample& c) {
   }
   if (c.violation_in_last_step) {
     const StepView& s = views.back();
+    // Name the function only when the violation is in the step's own statement (a thread
+    // that finishes holding a lock is past its last function).
+    bool in_fn = !s.stack.empty() && p.file->line_col(v.span.begin).first == s.line;
     out += "=> " + c.property + " at step " + std::to_string(s.index) + " (" + s.thread_name +
-           (s.stack.empty() ? "" : " in " + s.function) + ", " + where(p, v.span) + "): " + v.message + "\n";
+           (in_fn ? " in " + s.function : "") + ", " + where(p, v.span) + "): " + v.message + "\n";
   } else if (v.check == ir::Check::Deadlock) {
     out += "=> deadlock after step " + std::to_string(last) + ": " + v.message + "\n";
     for (const auto& b : c.blocked) {

@@ -63,6 +63,24 @@ TEST_CASE("explorer: limits give an inconclusive result (exit 3) with how far it
   CHECK(full.result.exit_code() == 0);
 }
 
+TEST_CASE("explorer: memory and time limits") {
+  const char* big = "int<0..200> a = 0;\nint<0..200> b = 0;\nint<0..200> c = 0;\n"
+                    "thread t { while (a < 200) { a = a + 1; } }\nthread u { while (b < 200) { b = b + 1; } }\n"
+                    "thread v { while (c < 200) { c = c + 1; } }\n";
+  ExploreOptions m;
+  m.memory_mb = 1;
+  auto c = lct::check(big, m);
+  CHECK(c.result.outcome == Outcome::LimitHit);
+  CHECK(c.result.limit == "memory 1 MB");
+  CHECK(c.result.exit_code() == 3);
+  ExploreOptions t;
+  t.timeout_s = 0.0001;
+  auto d = lct::check(big, t);
+  CHECK(d.result.outcome == Outcome::LimitHit);
+  CHECK(d.result.limit == "timeout 0.0001 s");
+  CHECK(d.result.stats.states > 0);
+}
+
 TEST_CASE("explorer: a violation found before a limit still counts (exit 1)") {
   ExploreOptions o;
   o.max_states = 100000;

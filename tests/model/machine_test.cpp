@@ -19,7 +19,7 @@ struct Collect : StepSink {
     threads.push_back(i.thread);
     violations.push_back(i.violation ? std::optional<Violation>(*i.violation) : std::nullopt);
   }
-  void nested(int h, int a, int, const StepInfo&) override { nested_edges.push_back({h, a}); }
+  void nested(int h, int a, int, lc::Span) override { nested_edges.push_back({h, a}); }
   void state_violation(const Violation& v) override { state_violations.push_back(v); }
   void model_error(Span, const std::string& m) override { error = m; }
 };
