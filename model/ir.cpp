@@ -1,5 +1,7 @@
 #include "model/ir.h"
 
+#include <algorithm>
+
 namespace lc::ir {
 
 const char* check_name(Check c) {
@@ -72,6 +74,30 @@ std::vector<std::pair<int, int>> Program::entries_of(int tmpl, int fn) const {
   for (size_t l = 0; l < t.locs.size(); ++l)
     for (size_t a = 0; a < t.locs[l].actions.size(); ++a)
       if (t.locs[l].actions[a].kind == Act::Call && t.locs[l].actions[a].callee == fn) out.push_back({int(l), int(a)});
+  return out;
+}
+
+std::vector<std::pair<int, int>> Program::next_entries(int tmpl, int loc, int fn,
+                                                      const std::vector<bool>& observed) const {
+  const ThreadTmpl& t = tmpls[tmpl];
+  std::vector<std::pair<int, int>> out;
+  std::vector<bool> seen(t.locs.size(), false);
+  std::vector<int> work = {loc};
+  seen[loc] = true;
+  while (!work.empty()) {
+    int l = work.back();
+    work.pop_back();
+    for (size_t a = 0; a < t.locs[l].actions.size(); ++a) {
+      const Action& act = t.locs[l].actions[a];
+      if (act.kind == Act::Call && act.callee == fn) out.push_back({l, int(a)});
+      bool stops = act.kind == Act::Call && act.callee >= 0 && act.callee < int(observed.size()) && observed[act.callee];
+      if (!stops && act.target >= 0 && !seen[act.target]) {
+        seen[act.target] = true;
+        work.push_back(act.target);
+      }
+    }
+  }
+  std::sort(out.begin(), out.end());
   return out;
 }
 

@@ -184,6 +184,10 @@ struct Program {
   int64_t instance_of_slot(int slot) const;
   // Function entries a thread can make: the Call actions of template t entering function f.
   std::vector<std::pair<int, int>> entries_of(int tmpl, int fn) const;  // (location, action)
+  // The entries of `fn` that template `tmpl` can make next from location `loc`: Call
+  // actions reachable without first entering any function marked in `observed` (the
+  // functions a trace can see). Answers "which steps of this thread enter F next".
+  std::vector<std::pair<int, int>> next_entries(int tmpl, int loc, int fn, const std::vector<bool>& observed) const;
   int fn_index(const std::string& name) const;
 };
 

@@ -42,6 +42,27 @@ TEST_CASE("sema: ranges size the state vector") {
   CHECK(p->slots[p->globals[2].slot].width == 1);
 }
 
+TEST_CASE("sema: which steps of a thread enter a function next") {
+  auto p = lct::compile(
+      "int x = 0;\nfn iommufd_object_remove() { x = x + 1; }\nfn iommufd_device_unbind() { iommufd_object_remove(); }\n"
+      "thread t { choose { iommufd_object_remove(); } or { x = 2; } iommufd_device_unbind(); iommufd_object_remove(); }\n");
+  int rm = p->fn_index("iommufd_object_remove"), unbind = p->fn_index("iommufd_device_unbind");
+  std::vector<bool> observed(p->fns.size(), true);
+  const auto& t = p->tmpls[0];
+  // From the entry: the call in the first choose branch; the ones after unbind are hidden
+  // behind the observed entry of iommufd_device_unbind.
+  auto next = p->next_entries(0, t.entry, rm, observed);
+  REQUIRE(next.size() == 1);
+  CHECK(p->stacks[t.locs[next[0].first].stack].empty());
+  auto all = p->entries_of(0, rm);
+  CHECK(all.size() == 3);  // first branch, inside unbind, and the last statement
+  auto u = p->next_entries(0, t.entry, unbind, observed);
+  CHECK(u.size() == 1);
+  // Unobserved functions are transparent: with nothing observed, every entry is "next".
+  std::vector<bool> none(p->fns.size(), false);
+  CHECK(p->next_entries(0, t.entry, rm, none).size() == 3);
+}
+
 TEST_CASE("sema: functions are inlined with their names kept as call stacks") {
   auto p = lct::compile(
       "int x = 0;\nfn inner() { x = 1; }\nfn iommufd_device_unbind() { inner(); }\nthread vfio_close { iommufd_device_unbind(); }\n");
