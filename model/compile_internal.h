@@ -59,6 +59,7 @@ class Compiler {
   void lower_call(const ast::Expr& call, int dest_place, const Ty* dest_ty, int at, int next, StepCtx& sc);
   int new_loc();
   ir::Action& add_action(int at, ir::Action a);
+  void add_branch(int at, int cond, Span span, const char* what, int on_true, int on_false);
   int alloc_local(const std::string& name, const Ty& ty);
   int local_place(int index, Span span, const Ty& ty);
   void layout();

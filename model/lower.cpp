@@ -27,6 +27,20 @@ ir::Action& Compiler::add_action(int at, ir::Action a) {
   return acts.back();
 }
 
+// The two alternatives of an if/while condition step: to `on_true` or `on_false`.
+void Compiler::add_branch(int at, int cond, Span span, const char* what, int on_true, int on_false) {
+  ir::Action a;
+  a.kind = Act::Branch;
+  a.expr = cond;
+  a.span = span;
+  a.msg = what;
+  a.target = on_true;
+  add_action(at, a);
+  a.branch_value = false;
+  a.target = on_false;
+  add_action(at, a);
+}
+
 int Compiler::alloc_local(const std::string& name, const Ty& ty) {
   int n = std::max(1, ty.len);
   int idx = height;
@@ -400,17 +414,9 @@ void Compiler::lower_stmt(const ast::Stmt& s, int at, int next) {
     case S::If: {
       int c = conv_cond(*s.rhs, sc);
       if (c < 0) break;
-      a.kind = Act::Branch;
-      a.expr = c;
-      a.span = s.rhs->span;
-      a.msg = "if";
       int t = s.body.empty() ? next : new_loc();
-      a.target = t;
-      add_action(at, a);
       int e = s.else_body.empty() ? next : new_loc();
-      a.branch_value = false;
-      a.target = e;
-      add_action(at, a);
+      add_branch(at, c, s.rhs->span, "if", t, e);
       restore();
       if (!s.body.empty()) { scopes.emplace_back(); lower_seq(s.body, t, next); scopes.pop_back(); restore(); }
       if (!s.else_body.empty()) { scopes.emplace_back(); lower_seq(s.else_body, e, next); scopes.pop_back(); restore(); }
@@ -431,16 +437,8 @@ void Compiler::lower_stmt(const ast::Stmt& s, int at, int next) {
       int head = at;
       int c = conv_cond(*s.rhs, sc);
       if (c < 0) break;
-      a.kind = Act::Branch;
-      a.expr = c;
-      a.span = s.rhs->span;
-      a.msg = "while";
       int b = s.body.empty() ? head : new_loc();
-      a.target = b;
-      add_action(at, a);
-      a.branch_value = false;
-      a.target = next;
-      add_action(at, a);
+      add_branch(at, c, s.rhs->span, "while", b, next);
       restore();
       if (!s.body.empty()) {
         loops.push_back({head, next});
