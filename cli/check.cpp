@@ -1,11 +1,10 @@
 // lifecheck check MODEL... : explore every interleaving and report each violation.
-#include <unistd.h>
-
 #include <iostream>
 
 #include "checker/explicit/explorer.h"
 #include "checker/report/report.h"
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "model/frontend.h"
 
 namespace lc::cli {
@@ -14,34 +13,14 @@ namespace {
 
 struct CheckArgs {
   std::vector<std::string> models;
-  std::string engine = "explicit";
+  LimitArgs limits;
   std::string format = "text";
-  uint64_t max_states = 0, memory = 0;
-  uint32_t depth = 0;
-  double timeout = 0;
   bool all = false, stats = false;
 };
 
-// Combined exit status over several models: an error beats a violation beats an
-// inconclusive result beats success.
-int combine(int a, int b) {
-  auto rank = [](int s) { return s == 2 ? 3 : s == 1 ? 2 : s == 3 ? 1 : 0; };
-  return rank(a) >= rank(b) ? a : b;
-}
-
 int run_check(const CheckArgs& a) {
-  if (a.engine != "explicit") {
-    std::cerr << "lifecheck: error: engine '" << a.engine
-              << "' is not available in this build (only 'explicit'; the Z3 engines are not built yet)\n";
-    return 2;
-  }
-  ExploreOptions o;
-  o.all = a.all;
-  o.max_states = a.max_states;
-  o.memory_mb = a.memory;
-  o.timeout_s = a.timeout;
-  o.max_depth = a.depth;
-  o.progress = isatty(2);
+  if (unsupported_engine(a.limits)) return 2;
+  ExploreOptions o = explore_options(a.limits, a.all);
   int status = 0;
   nlohmann::json models = nlohmann::json::array();
   bool first = true;
@@ -49,7 +28,7 @@ int run_check(const CheckArgs& a) {
     Loaded l = load_model_file(path);
     if (!l.program) {
       std::cerr << l.diagnostics;
-      status = combine(status, 2);
+      status = combine_status(status, 2);
       if (a.format == "json") {
         CheckResult r;
         r.file = path;
@@ -60,7 +39,7 @@ int run_check(const CheckArgs& a) {
       continue;
     }
     CheckResult r = explore(*l.program, path, o);
-    status = combine(status, r.exit_code());
+    status = combine_status(status, r.exit_code());
     if (a.format == "json") {
       nlohmann::json j = to_json(l.program.get(), r);
       if (a.stats) {
@@ -96,14 +75,7 @@ void add_check(CLI::App& app, int* status) {
   auto args = std::make_shared<CheckArgs>();
   CLI::App* c = app.add_subcommand("check", "Explore every interleaving of each model and report violated properties");
   c->add_option("models", args->models, "Model files (.lc)")->required()->check(CLI::ExistingFile);
-  c->add_option("--engine", args->engine, "explicit (default); bmc|induction|all need the Z3 engine")
-      ->check(CLI::IsMember({"explicit", "bmc", "induction", "all"}));
-  c->add_option("--depth", args->depth, "Explore at most this many steps (inconclusive beyond)")->check(CLI::Range(1u, 1000000u));
-  c->add_option("--max-states", args->max_states, "Stop after this many states (inconclusive, exit 3)")
-      ->check(CLI::Range(uint64_t(1), uint64_t(4000000000ull)));
-  c->add_option("--memory", args->memory, "Stop when the state store exceeds this many MB (exit 3)")
-      ->check(CLI::Range(uint64_t(1), uint64_t(1) << 30));
-  c->add_option("--timeout", args->timeout, "Stop after this many seconds (exit 3)")->check(CLI::PositiveNumber);
+  add_limit_options(c, args->limits);
   c->add_option("--format", args->format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
   c->add_flag("--all", args->all, "Report every violated property, not only the first");
   c->add_flag("--stats", args->stats, "Print states, transitions, depth, bytes/state and states/s");

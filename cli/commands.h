@@ -6,5 +6,7 @@ namespace lc::cli {
 
 // Registers `check`; the callback stores the process exit status in *status.
 void add_check(CLI::App& app, int* status);
+// Registers `matrix`.
+void add_matrix(CLI::App& app, int* status);
 
 }  // namespace lc::cli

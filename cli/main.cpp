@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int status = 0;
   lc::cli::add_check(app, &status);
+  lc::cli::add_matrix(app, &status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {

@@ -77,3 +77,34 @@ TEST_CASE("cli: --stats prints the figures the benchmark reads") {
   CHECK(r.out.find("stats: states=49 transitions=85 depth=12 bytes/state=") != std::string::npos);
   CHECK(r.out.find(" states/s=") != std::string::npos);
 }
+
+TEST_CASE("cli: matrix prints a model x property table (text, markdown, json)") {
+  std::string models = "specs/examples/abba_deadlock.lc specs/examples/lost_refcount.lc specs/examples/wait_forever.lc";
+  auto r = run_cli("matrix --no-time " + models);
+  CHECK(r.status == 1);
+  CHECK(r.out ==
+        "model              states  use_after_free  double_free  lock_misuse  deadlock   lock_order  assert     range      null_deref  freed      users_balanced\n"
+        "abba_deadlock          23  holds           holds        holds        VIOLATED   VIOLATED    holds      holds      holds       n/a        n/a\n"
+        "lost_refcount         203  holds           holds        holds        holds      holds       holds      holds      holds       n/a        VIOLATED\n"
+        "wait_forever           48  holds           holds        holds        VIOLATED   holds       holds      holds      holds       holds      n/a\n"
+        "(VIOLATED: a counterexample exists; n/a: the model has no such property; !: differs from the model's expect line; unknown: a limit was hit)\n");
+  auto md = run_cli("matrix --no-time --format markdown " + models);
+  CHECK(md.out.find("| lost_refcount | 203 | holds | holds | holds | holds | holds | holds | holds | holds | n/a | **VIOLATED** |\n") !=
+        std::string::npos);
+  auto js = run_cli("matrix --format json " + models);
+  auto j = nlohmann::json::parse(js.out);
+  CHECK(j["properties"].size() == 10);
+  CHECK(j["models"][1]["verdicts"]["users_balanced"]["status"] == "violated");
+  CHECK(j["models"][1]["verdicts"]["users_balanced"]["as_expected"] == true);
+  CHECK(j["models"][0]["verdicts"]["freed"]["status"] == "n/a");
+  CHECK(j["models"][0].contains("seconds"));
+}
+
+TEST_CASE("cli: matrix marks a verdict that differs from the expect line") {
+  auto r = run_cli("matrix --no-time tests/regress/checks/deadlock_wait_holds.lc tests/regress/checks/deadlock_wait_violated.lc");
+  CHECK(r.status == 1);
+  CHECK(r.out.find("VIOLATED!") == std::string::npos);
+  auto bad = run_cli("matrix --no-time tests/regress/errors/unknown_identifier.lc specs/examples/abba_deadlock.lc");
+  CHECK(bad.status == 2);
+  CHECK(bad.out.find("error") != std::string::npos);
+}

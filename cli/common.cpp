@@ -1,0 +1,43 @@
+#include "cli/common.h"
+
+#include <unistd.h>
+
+#include <iostream>
+
+namespace lc::cli {
+
+void add_limit_options(CLI::App* c, LimitArgs& a) {
+  c->add_option("--engine", a.engine, "explicit (default); bmc|induction|all need the Z3 engine")
+      ->check(CLI::IsMember({"explicit", "bmc", "induction", "all"}));
+  c->add_option("--depth", a.depth, "Explore at most this many steps (inconclusive beyond)")->check(CLI::Range(1u, 1000000u));
+  c->add_option("--max-states", a.max_states, "Stop after this many states (inconclusive, exit 3)")
+      ->check(CLI::Range(uint64_t(1), uint64_t(4000000000ull)));
+  c->add_option("--memory", a.memory, "Stop when the state store exceeds this many MB (exit 3)")
+      ->check(CLI::Range(uint64_t(1), uint64_t(1) << 30));
+  c->add_option("--timeout", a.timeout, "Stop after this many seconds (exit 3)")->check(CLI::PositiveNumber);
+}
+
+ExploreOptions explore_options(const LimitArgs& a, bool all) {
+  ExploreOptions o;
+  o.all = all;
+  o.max_states = a.max_states;
+  o.memory_mb = a.memory;
+  o.timeout_s = a.timeout;
+  o.max_depth = a.depth;
+  o.progress = isatty(2);
+  return o;
+}
+
+bool unsupported_engine(const LimitArgs& a) {
+  if (a.engine == "explicit") return false;
+  std::cerr << "lifecheck: error: engine '" << a.engine
+            << "' is not available in this build (only 'explicit'; the Z3 engines are not built yet)\n";
+  return true;
+}
+
+int combine_status(int a, int b) {
+  auto rank = [](int s) { return s == 2 ? 3 : s == 1 ? 2 : s == 3 ? 1 : 0; };
+  return rank(a) >= rank(b) ? a : b;
+}
+
+}  // namespace lc::cli
