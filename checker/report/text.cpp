@@ -24,6 +24,8 @@ std::string render_stats(const CheckResult& r) {
          " time=" + num(s.seconds, "%.3f") + "s\n";
 }
 
+static constexpr size_t kMaxCell = 72;
+
 std::string render_race(const Machine& m, const Trace& t, bool last_violates, std::vector<int> extra_threads) {
   auto views = view_trace(m, t, last_violates);
   std::set<int> cols(extra_threads.begin(), extra_threads.end());
@@ -32,7 +34,12 @@ std::string render_race(const Machine& m, const Trace& t, bool last_violates, st
   std::vector<int> order(cols.begin(), cols.end());
   std::vector<size_t> width(order.size());
   for (size_t c = 0; c < order.size(); ++c) width[c] = thread_name(m, order[c]).size();
-  auto cell = [](const StepView& v) { return std::string(2 * v.depth, ' ') + v.text; };
+  // Long cells (an atomic block with inlined calls) are cut so the columns stay readable;
+  // the JSON trace keeps the full text.
+  auto cell = [](const StepView& v) {
+    std::string s = std::string(2 * v.depth, ' ') + v.text;
+    return s.size() > kMaxCell ? s.substr(0, kMaxCell - 3) + "..." : s;
+  };
   for (const auto& v : views)
     for (size_t c = 0; c < order.size(); ++c)
       if (order[c] == v.thread) width[c] = std::max(width[c], cell(v).size());

@@ -22,7 +22,6 @@ static std::vector<std::string> lc_files(const std::string& dir) {
 TEST_CASE("regress: every model gets the verdicts its expect lines give") {
   std::vector<std::string> files = lc_files(lct::src("tests/regress/checks"));
   for (auto& f : lc_files(lct::src("specs/examples"))) files.push_back(f);
-  for (auto& f : lc_files(lct::src("specs/iommufd"))) files.push_back(f);
   for (auto& f : lc_files(lct::src("../shared/examples"))) files.push_back(f);
   REQUIRE(files.size() > 60);
   for (const auto& f : files) {

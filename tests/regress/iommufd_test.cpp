@@ -1,0 +1,105 @@
+// The iommufd review history: each model gets the verdicts its expect lines give, and the
+// counterexample of each violated property contains the key steps the review described
+// (specs/iommufd/<design>.keysteps).
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <map>
+
+#include "checker/report/view.h"
+#include "tests/support.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct KeyStep {
+  std::string property, thread, text;
+  int line;
+};
+
+std::string trim(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t"), e = s.find_last_not_of(" \t\r");
+  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
+}
+
+std::vector<KeyStep> read_keysteps(const std::string& path) {
+  std::vector<KeyStep> out;
+  std::istringstream in(lct::slurp(path));
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    auto hash = line.find('#');
+    if (hash != std::string::npos) line = line.substr(0, hash);
+    if (trim(line).empty()) continue;
+    auto a = line.find('|'), b = line.find('|', a + 1);
+    REQUIRE(a != std::string::npos);
+    REQUIRE(b != std::string::npos);
+    out.push_back({trim(line.substr(0, a)), trim(line.substr(a + 1, b - a - 1)), trim(line.substr(b + 1)), n});
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("iommufd: counterexamples show the interleavings the review found") {
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(lct::src("specs/iommufd")))
+    if (e.path().extension() == ".keysteps") files.push_back(e.path().string());
+  std::sort(files.begin(), files.end());
+  REQUIRE(files.size() >= 8);
+  for (const auto& ks : files) {
+    std::string model = ks.substr(0, ks.size() - 9) + ".lc";
+    INFO(model);
+    lc::Loaded l = lc::load_model_file(model);
+    REQUIRE(l.program);
+    lc::ExploreOptions o;
+    o.all = true;
+    auto r = lc::explore(*l.program, model, o);
+    REQUIRE(r.outcome == lc::Outcome::Complete);
+    lc::Machine m(*l.program);
+    std::map<std::string, std::vector<lc::StepView>> views;
+    for (const auto& c : r.counterexamples) {
+      if (!c.edges.empty()) {
+        for (const auto& e : c.edges)
+          for (auto& v : lc::view_trace(m, e.trace, true)) views[c.property].push_back(v);
+      } else {
+        views[c.property] = lc::view_trace(m, c.trace, c.violation_in_last_step);
+      }
+    }
+    std::map<std::string, size_t> next;  // per property: where the next key step may start
+    for (const auto& k : read_keysteps(ks)) {
+      INFO(ks << ":" << k.line << ": " << k.property << " | " << k.thread << " | " << k.text);
+      REQUIRE(views.count(k.property));
+      const auto& steps = views[k.property];
+      size_t i = next[k.property];
+      while (i < steps.size() &&
+             !(steps[i].thread_name == k.thread && (steps[i].function + ": " + steps[i].text).find(k.text) != std::string::npos))
+        ++i;
+      CHECK(i < steps.size());
+      next[k.property] = i + 1;
+    }
+  }
+}
+
+TEST_CASE("iommufd: the README's verdict matrix is what lifecheck prints, and matches every expect line") {
+  std::string models = lct::slurp(lct::src("specs/iommufd/models.txt"));
+  std::string args;
+  for (char c : models) args += c == '\n' ? ' ' : c;
+  auto r = lct::run_cli("matrix --no-time --format markdown " + args);
+  CHECK(r.status == 1);  // the review bugs are violations
+  CHECK(r.err.empty());
+  CHECK(r.out.find('!') == std::string::npos);  // no verdict differs from its expect line
+  CHECK(r.out.find("unknown") == std::string::npos);
+  CHECK(r.out.find("| iommufd_final | ") != std::string::npos);
+  std::string readme = lct::slurp(lct::src("specs/iommufd/README.md"));
+  auto b = readme.find("<!-- matrix -->\n"), e = readme.find("<!-- /matrix -->");
+  REQUIRE(b != std::string::npos);
+  REQUIRE(e != std::string::npos);
+  b += std::string("<!-- matrix -->\n").size();
+  CHECK(readme.substr(b, e - b) == r.out);
+  // Every model in the folder is in the matrix.
+  for (const auto& f : fs::directory_iterator(lct::src("specs/iommufd")))
+    if (f.path().extension() == ".lc") CHECK(models.find("specs/iommufd/" + f.path().filename().string()) != std::string::npos);
+}
