@@ -8,6 +8,13 @@ using ir::Act;
 using ir::Check;
 using ir::Op;
 
+// A statement as written, without its ';' (for messages).
+static std::string stmt(const ir::Program& p, Span s) {
+  std::string t = p.text(s);
+  while (!t.empty() && (t.back() == ';' || t.back() == ' ' || t.back() == '\n')) t.pop_back();
+  return t;
+}
+
 // Evaluation context of one step (or one property check).
 struct Machine::Ctx {
   uint8_t* s = nullptr;
@@ -335,9 +342,22 @@ void Machine::apply(Ctx& c, int t, const ir::Action& a, StepSink& sink, bool gua
       const ir::Kind& k = p_.kinds[p_.gid_kind[ptr - 1]];
       int base = k.first_slot + int(ptr - 1 - k.first_gid) * k.stride;
       if (get(c.s, base) == ir::kFreed) {
-        c.violate(Check::DoubleFree, "'" + p_.text(a.span) + "' frees " + p_.pointer_name(ptr) + " a second time", a.span,
+        c.violate(Check::DoubleFree, "'" + stmt(p_, a.span) + "' frees " + p_.pointer_name(ptr) + " a second time", a.span,
                   ptr);
         break;
+      }
+      // lockdep's "held lock freed!": memory holding a locked lock goes away.
+      for (const auto& f : k.fields) {
+        if (f.type != ir::Type::Lock) continue;
+        for (int e = 0; e < std::max(1, f.len); ++e) {
+          int64_t h = get(c.s, base + f.off + e);
+          if (h == 0) continue;
+          std::string who = h - 1 == threads() ? std::string("init") : p_.threads[h - 1].name;
+          c.violate(Check::LockMisuse,
+                    "'" + stmt(p_, a.span) + "' frees " + p_.pointer_name(ptr) + " while its lock " +
+                        p_.slot_name(base + f.off + e) + " is held by " + who + " (held lock freed)",
+                    a.span, ptr, base + f.off + e);
+        }
       }
       set_raw(c.s, base, ir::kFreed);
       c.event(Event::Free, ptr);
@@ -358,7 +378,7 @@ void Machine::apply(Ctx& c, int t, const ir::Action& a, StepSink& sink, bool gua
       int64_t h = get(c.s, slot);
       if (h != t + 1) {
         std::string who = h == 0 ? "nobody holds it" : "it is held by " + (h - 1 == threads() ? std::string("init") : p_.threads[h - 1].name);
-        c.violate(Check::LockMisuse, "'" + p_.text(a.span) + "' releases " + p_.slot_name(slot) + ", but " + who, a.span, 0,
+        c.violate(Check::LockMisuse, "'" + stmt(p_, a.span) + "' releases " + p_.slot_name(slot) + ", but " + who, a.span, 0,
                   slot);
         break;
       }
@@ -372,7 +392,7 @@ void Machine::apply(Ctx& c, int t, const ir::Action& a, StepSink& sink, bool gua
       int64_t h = get(c.s, slot);
       bool ok = h == 0;
       if (h == t + 1)
-        c.violate(Check::LockMisuse, "'" + p_.text(a.span) + "' tries " + p_.slot_name(slot) + ", which this thread already holds",
+        c.violate(Check::LockMisuse, "'" + stmt(p_, a.span) + "' tries " + p_.slot_name(slot) + ", which this thread already holds",
                   a.span, 0, slot);
       if (ok) {
         set_raw(c.s, slot, uint64_t(t + 1));

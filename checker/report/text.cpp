@@ -128,7 +128,7 @@ static std::string describe(const Machine& m, const Counterexample& c) {
   }
   if (v.instance)
     for (const auto& h : object_history(m, c.trace, v.instance)) out += "   " + h + "\n";
-  if (v.instance && c.violation_in_last_step) {
+  if (v.instance && c.violation_in_last_step && v.check == ir::Check::UseAfterFree) {
     const StepView& s = views.back();
     out += "   " + p.pointer_name(v.instance) + " is touched at step " + std::to_string(s.index) + " by " + s.thread_name +
            (s.stack.empty() ? "" : " in " + s.function) + " (" + s.text + ", line " + std::to_string(s.line) + ")\n";
