@@ -58,6 +58,7 @@ struct CheckResult {
   Outcome outcome = Outcome::Complete;
   std::string limit;               // which limit was hit
   std::string error;               // model error: rendered diagnostic
+  std::string note;                // engine remark: "proved by k-induction at k = 4", ...
   std::optional<Trace> error_trace;  // the path that reached a run-time model error
 
   bool any_violated() const;

@@ -3,6 +3,7 @@
 
 #include "checker/explicit/explorer.h"
 #include "checker/report/report.h"
+#include "checker/symbolic/bmc.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "model/frontend.h"
@@ -19,8 +20,20 @@ struct CheckArgs {
 };
 
 int run_check(const CheckArgs& a) {
-  if (unsupported_engine(a.limits)) return 2;
   ExploreOptions o = explore_options(a.limits, a.all);
+  symbolic::SymbolicOptions so;
+  so.depth = a.limits.depth ? a.limits.depth : 30;
+  so.induction = a.limits.engine == "induction" || a.limits.engine == "all";
+  so.all = a.all;
+  so.timeout_s = a.limits.timeout;
+  // The engines a model runs on, in order; `all` puts the faster verdict first.
+  auto run_engines = [&](const ir::Program& p, const std::string& path) {
+    std::vector<CheckResult> rs;
+    if (a.limits.engine == "explicit" || a.limits.engine == "all") rs.push_back(explore(p, path, o));
+    if (a.limits.engine != "explicit") rs.push_back(symbolic::check_symbolic(p, path, so));
+    std::stable_sort(rs.begin(), rs.end(), [](const CheckResult& x, const CheckResult& y) { return x.stats.seconds < y.stats.seconds; });
+    return rs;
+  };
   int status = 0;
   nlohmann::json models = nlohmann::json::array();
   bool first = true;
@@ -38,7 +51,7 @@ int run_check(const CheckArgs& a) {
       }
       continue;
     }
-    CheckResult r = explore(*l.program, path, o);
+    for (CheckResult& r : run_engines(*l.program, path)) {
     status = combine_status(status, r.exit_code());
     if (a.format == "json") {
       nlohmann::json j = to_json(l.program.get(), r);
@@ -61,6 +74,7 @@ int run_check(const CheckArgs& a) {
     first = false;
     std::cout << render_text(*l.program, r);
     if (a.stats) std::cout << render_stats(r);
+    }
   }
   if (a.format == "json") {
     nlohmann::json out = {{"lifecheck", "0.1"}, {"models", models}, {"exit_code", status}};

@@ -8,5 +8,7 @@ namespace lc::cli {
 void add_check(CLI::App& app, int* status);
 // Registers `matrix`.
 void add_matrix(CLI::App& app, int* status);
+// Registers `ci`.
+void add_ci(CLI::App& app, int* status);
 
 }  // namespace lc::cli

@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   int status = 0;
   lc::cli::add_check(app, &status);
   lc::cli::add_matrix(app, &status);
+  lc::cli::add_ci(app, &status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <cstring>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -129,7 +130,9 @@ class Machine {
   size_t size_;
   size_t cursor_off_;
   std::vector<uint8_t> init_state_;
-  mutable std::vector<std::vector<uint8_t>> pool_;  // per atomic depth scratch states: one Machine per search thread
+  // Scratch states per atomic depth. A deque: growing it (a deeper atomic step) must not
+  // move the buffers that shallower frames of run() still use. One Machine per thread.
+  mutable std::deque<std::vector<uint8_t>> pool_;
 };
 
 }  // namespace lc

@@ -50,6 +50,7 @@ json to_json(const ir::Program* p, const CheckResult& r) {
   j["complete"] = r.outcome == Outcome::Complete;
   j["limit"] = r.limit.empty() ? json(nullptr) : json(r.limit);
   j["error"] = r.error.empty() ? json(nullptr) : json(r.error);
+  j["note"] = r.note.empty() ? json(nullptr) : json(r.note);
   json props = json::array();
   for (const auto& pr : r.properties) {
     json e = {{"name", pr.name},

@@ -161,8 +161,13 @@ std::string render_text(const ir::Program& p, const CheckResult& r) {
     case Outcome::ModelError: result = "MODEL ERROR"; break;
   }
   out += "  result: " + result + "\n";
-  out += "  explored " + std::to_string(r.stats.states) + " states, " + std::to_string(r.stats.transitions) +
-         " transitions, depth " + std::to_string(r.stats.depth) + "\n";
+  if (r.engine == "explicit")
+    out += "  explored " + std::to_string(r.stats.states) + " states, " + std::to_string(r.stats.transitions) +
+           " transitions, depth " + std::to_string(r.stats.depth) + "\n";
+  else
+    out += "  engine " + r.engine + ": " + std::to_string(r.stats.transitions) + " symbolic transitions, unrolled to depth " +
+           std::to_string(r.stats.depth) + "\n";
+  if (!r.note.empty()) out += "  " + r.note + "\n";
   for (const auto& c : r.counterexamples) {
     out += "\n--- " + c.property + ": " + c.violation.message + "\n";
     if (c.violation.check == ir::Check::LockOrder) {

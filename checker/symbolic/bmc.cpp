@@ -1,0 +1,469 @@
+#include "checker/symbolic/bmc.h"
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <set>
+
+#include "checker/symbolic/encoder.h"
+
+namespace lc::symbolic {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string version_string() {
+  unsigned a, b, c, d;
+  Z3_get_version(&a, &b, &c, &d);
+  return "Z3 " + std::to_string(a) + "." + std::to_string(b) + "." + std::to_string(c);
+}
+
+// Finds on the Machine the violation of property `pi` at the end of `path` (a state
+// violation of the last state, or a violating step from it) and builds the counterexample.
+bool counterexample_from_path(const Machine& m, const PropertyResult& pr, size_t pi,
+                              const std::vector<std::vector<uint8_t>>& path, Counterexample* out) {
+  const ir::Program& p = m.program();
+  out->property = pr.name;
+  const uint8_t* last = path.back().data();
+  if (pr.property >= 0) {  // user invariant / final: a state property
+    const ir::Property& prop = p.properties[pr.property];
+    out->violation.check = prop.is_final ? ir::Check::Final : ir::Check::Invariant;
+    out->violation.property = pr.property;
+    out->violation.span = prop.span;
+    out->violation.message = std::string(prop.is_final ? "final" : "invariant") + " '" + prop.name + "' is false" +
+                             (prop.is_final ? " when every thread has finished" : "");
+    if (m.check_property(last, pr.property, nullptr) != 0) return false;
+    return rebuild_trace(m, path, -1, &out->trace);
+  }
+  if (pr.check == ir::Check::Deadlock) {
+    out->violation.check = ir::Check::Deadlock;
+    out->violation.message = "no thread can run, and not every thread has finished";
+    out->blocked = m.blocked(last);
+    return rebuild_trace(m, path, -1, &out->trace);
+  }
+  struct Find : StepSink {
+    ir::Check want;
+    int ordinal = -1;
+    std::optional<Violation> step, state;
+    void successor(const uint8_t*, const StepInfo& i) override {
+      if (ordinal < 0 && i.violation && i.violation->check == want) {
+        ordinal = i.ordinal;
+        step = *i.violation;
+      }
+    }
+    void state_violation(const Violation& v) override {
+      if (!state && v.check == want) state = v;
+    }
+  } f;
+  f.want = pr.check;
+  m.successors(last, f);
+  if (f.step) {
+    out->violation = *f.step;
+    out->violation_in_last_step = true;
+    return rebuild_trace(m, path, f.ordinal, &out->trace);
+  }
+  if (f.state) {
+    out->violation = *f.state;
+    return rebuild_trace(m, path, -1, &out->trace);
+  }
+  (void)pi;
+  return false;
+}
+
+class Bmc {
+ public:
+  Bmc(const ir::Program& p, const std::string& file, const SymbolicOptions& o)
+      : p_(p), o_(o), m_(p), E_(p, c_), s_(c_), frames_() {
+    r_.file = file;
+    r_.engine = std::string(o.induction ? "induction" : "bmc") + " (" + version_string() + ")";
+    props_ = properties_of(p);
+    found_.assign(props_.size(), false);
+    t0_ = Clock::now();
+  }
+
+  CheckResult run() {
+    if (!E_.unsupported.empty()) return finish_limit("the symbolic engine cannot encode this model: " + E_.unsupported);
+    if (init_violations()) return finish();
+    frames_.push_back(E_.frame("s0"));
+    s_.push_back(E_.at(E_.domain, frames_[0]));
+    s_.push_back(E_.init(frames_[0]));
+    for (uint32_t k = 0;; ++k) {
+      depth_ = k;
+      if (!check_frame(k)) return finish();
+      if (stop_) return finish();
+      if (k == o_.depth) break;
+      extend();
+      int simple = complete(k + 1);
+      if (simple < 0) return finish();
+      if (simple == 0) {  // no simple path of length k+1: every reachable state was seen
+        note_ = "every reachable state is within depth " + std::to_string(k) + " (no longer simple path exists)";
+        proved_ = true;
+        return finish();
+      }
+      if (o_.induction) {
+        int ind = induction(k + 1);
+        if (ind < 0) return finish();
+        if (ind == 1) {
+          note_ = "proved by k-induction at k = " + std::to_string(k + 1);
+          proved_ = true;
+          return finish();
+        }
+      }
+    }
+    note_ = "no violation up to depth " + std::to_string(o_.depth) + " (bounded: not a proof)";
+    if (o_.induction) note_ += "; the induction step fails at k = " + std::to_string(o_.depth) + cti_note_;
+    return finish();
+  }
+
+ private:
+  // Seconds left of the overall budget, as the per-query timeout (ms); 0: none.
+  unsigned budget_ms() {
+    if (o_.timeout_s <= 0) return 0;
+    double left = o_.timeout_s - std::chrono::duration<double>(Clock::now() - t0_).count();
+    return left <= 0 ? 1 : unsigned(left * 1000) + 1;
+  }
+  // Each query is solved from scratch by a QF_BV solver (bit-blasting to SAT): much faster
+  // on these unrollings than Z3's incremental push/pop core.
+  z3::check_result check(const z3::expr_vector& assertions, const z3::expr* extra, z3::model* out) {
+    z3::solver s(c_, "QF_BV");
+    if (unsigned ms = budget_ms()) {
+      z3::params prm(c_);
+      prm.set("timeout", ms);
+      s.set(prm);
+    }
+    for (unsigned i = 0; i < assertions.size(); ++i) s.add(assertions[i]);
+    if (extra) s.add(*extra);
+    z3::check_result r = s.check();
+    if (r == z3::unknown) limit_ = "Z3 returned unknown (" + s.reason_unknown() + ")";
+    if (r == z3::sat && out) *out = s.get_model();
+    return r;
+  }
+
+  bool init_violations() {
+    struct Sink : StepSink {
+      std::vector<std::pair<int, Violation>> v;
+      void successor(const uint8_t*, const StepInfo& i) override {
+        if (i.violation) v.push_back({i.ordinal, *i.violation});
+      }
+      bool error = false;
+      std::string msg;
+      Span at;
+      void model_error(Span s, const std::string& m) override {
+        error = true;
+        at = s;
+        msg = m;
+      }
+    } sink;
+    m_.initial(sink);
+    if (sink.error) {
+      model_error_ = render_located(*p_.file, sink.at, "error", sink.msg);
+      return true;
+    }
+    for (auto& [ord, v] : sink.v)
+      for (size_t i = 0; i < props_.size(); ++i)
+        if (!found_[i] && props_[i].property < 0 && props_[i].check == v.check) {
+          Counterexample cx;
+          cx.property = props_[i].name;
+          cx.violation = v;
+          cx.violation_in_last_step = true;
+          rebuild_trace(m_, {}, ord, &cx.trace);
+          record(i, std::move(cx));
+        }
+    return stop_;
+  }
+
+  void record(size_t i, Counterexample cx) {
+    found_[i] = true;
+    cex_.push_back({i, std::move(cx)});
+    if (!o_.all) stop_ = true;
+  }
+
+  std::vector<std::vector<uint8_t>> decode_path(const z3::model& mdl, size_t upto) {
+    std::vector<std::vector<uint8_t>> path;
+    for (size_t j = 0; j <= upto; ++j) path.push_back(E_.decode(mdl, frames_[j]));
+    return path;
+  }
+
+  // Violations and model errors of frame k (a state, or a step from it). False: stop.
+  bool check_frame(uint32_t k) {
+    // Run-time model errors first: they make the model's verdicts meaningless.
+    {
+      z3::expr_vector any(c_);
+      for (const auto& e : E_.errors) any.push_back(E_.at(e.cond, frames_[k]));
+      if (!any.empty()) {
+        z3::expr q = z3::mk_or(any);
+        z3::model mdl(c_);
+        auto r = check(s_, &q, &mdl);
+        if (r == z3::unknown) return false;
+        if (r == z3::sat) {
+          for (const auto& e : E_.errors)
+            if (mdl.eval(E_.at(e.cond, frames_[k]), true).is_true()) {
+              model_error_ = render_located(*p_.file, e.span, "error", e.message);
+              Trace t;
+              if (rebuild_trace(m_, decode_path(mdl, k), -1, &t)) error_trace_ = std::move(t);
+              break;
+            }
+          return false;
+        }
+      }
+    }
+    for (;;) {
+      z3::expr_vector any(c_);
+      std::vector<size_t> idx;
+      for (size_t i = 0; i < props_.size(); ++i)
+        if (!found_[i] && props_[i].check != ir::Check::LockOrder) {
+          any.push_back(E_.at(E_.bad[i], frames_[k]));
+          idx.push_back(i);
+        }
+      if (any.empty()) break;
+      z3::expr q = z3::mk_or(any);
+      z3::model mdl(c_);
+      auto r = check(s_, &q, &mdl);
+      if (r == z3::unknown) return false;
+      if (r == z3::unsat) break;
+      auto path = decode_path(mdl, k);
+      bool any_recorded = false;
+      for (size_t n = 0; n < idx.size(); ++n) {
+        size_t i = idx[n];
+        if (!mdl.eval(any[n], true).is_true()) continue;
+        Counterexample cx;
+        if (!counterexample_from_path(m_, props_[i], i, path, &cx)) {
+          internal_ = "the Z3 counterexample for '" + props_[i].name + "' at depth " + std::to_string(k) +
+                      " does not replay on the Machine (encoder and interpreter disagree)";
+          return false;
+        }
+        record(i, std::move(cx));
+        any_recorded = true;
+        if (stop_) return true;
+      }
+      if (!any_recorded) {
+        internal_ = "Z3 reports a violation at depth " + std::to_string(k) + " that no property evaluates";
+        return false;
+      }
+    }
+    return lock_edges(k);
+  }
+
+  // New lock-order edges reachable at frame k; a cycle among the edges is a violation.
+  bool lock_edges(uint32_t k) {
+    size_t lo = 0;
+    for (size_t i = 0; i < props_.size(); ++i)
+      if (props_[i].check == ir::Check::LockOrder && props_[i].property < 0) lo = i;
+    if (found_[lo]) return true;
+    for (;;) {
+      z3::expr_vector any(c_);
+      std::vector<std::pair<int, int>> keys;
+      std::map<std::pair<int, int>, z3::expr> conds;
+      for (const auto& [key, cond] : E_.edges) {
+        if (edges_.count(key)) continue;
+        auto it = conds.find(key);
+        if (it == conds.end()) conds.emplace(key, cond);
+        else it->second = it->second || cond;
+      }
+      for (const auto& [key, cond] : conds) {
+        any.push_back(E_.at(cond, frames_[k]));
+        keys.push_back(key);
+      }
+      if (any.empty()) return true;
+      z3::expr q = z3::mk_or(any);
+      z3::model mdl(c_);
+      auto r = check(s_, &q, &mdl);
+      if (r == z3::unknown) return false;
+      if (r == z3::unsat) return true;
+      auto path = decode_path(mdl, k);
+      for (size_t n = 0; n < keys.size(); ++n) {
+        if (!mdl.eval(any[n], true).is_true()) continue;
+        LockEdge e;
+        e.held = keys[n].first;
+        e.acquired = keys[n].second;
+        if (!rebuild_trace(m_, path, -1, &e.trace)) {
+          internal_ = "a Z3 lock-order witness does not replay on the Machine";
+          return false;
+        }
+        bool ok = false;
+        for (int t = 0; t < m_.threads() && !ok; ++t) {
+          Trace copy = e.trace;
+          auto held = m_.held_locks(path.back().data(), t);
+          if (std::count(held.begin(), held.end(), e.held) && append_acquisition(m_, &copy, t, e.acquired)) {
+            e.thread = t;
+            e.trace = std::move(copy);
+            ok = true;
+          }
+        }
+        if (!ok) {
+          internal_ = "a Z3 lock-order witness does not replay on the Machine";
+          return false;
+        }
+        edges_.emplace(keys[n], std::move(e));
+      }
+      if (auto cyc = cycle(); !cyc.empty()) {
+        Counterexample cx;
+        cx.property = "lock_order";
+        cx.violation.check = ir::Check::LockOrder;
+        std::string text;
+        for (size_t i = 0; i < cyc.size(); ++i) text += (i ? " -> " : "") + p_.slot_name(cyc[i]);
+        cx.violation.message = "lock order cycle " + text + " (locks taken in both orders; lockdep reports this even if no run deadlocks)";
+        cx.violation.lock_slot = cyc[0];
+        for (size_t i = 0; i + 1 < cyc.size(); ++i) cx.edges.push_back(edges_.at({cyc[i], cyc[i + 1]}));
+        if (!cx.edges.empty() && !cx.edges.back().trace.steps.empty()) {
+          const auto& last = cx.edges.back().trace.steps.back();
+          const ir::Location& L = m_.location(last.thread, last.acts[0].loc);
+          cx.violation.span = L.actions[last.acts[0].action].span;
+        }
+        record(lo, std::move(cx));
+        return true;
+      }
+    }
+  }
+
+  // A cycle in the found edges, as lock slots with the first repeated at the end.
+  std::vector<int> cycle() {
+    std::map<int, std::vector<int>> g;
+    for (const auto& [key, e] : edges_) g[key.first].push_back(key.second);
+    for (const auto& [start, _] : g) {
+      std::vector<int> path = {start};
+      std::set<int> seen;
+      std::function<bool(int)> dfs = [&](int n) -> bool {
+        for (int m : g[n]) {
+          if (m == start) {
+            path.push_back(m);
+            return true;
+          }
+          if (seen.insert(m).second) {
+            path.push_back(m);
+            if (dfs(m)) return true;
+            path.pop_back();
+          }
+        }
+        return false;
+      };
+      if (dfs(start)) return path;
+    }
+    return {};
+  }
+
+  void extend() {
+    size_t k = frames_.size() - 1;
+    frames_.push_back(E_.frame("s" + std::to_string(k + 1)));
+    z3::expr sel = E_.selector("sel" + std::to_string(k));
+    s_.push_back(E_.at(E_.trans, frames_[k], &frames_[k + 1], &sel));
+    s_.push_back(E_.at(E_.domain, frames_[k + 1]));
+    // "Frames 0..k+1 are pairwise distinct", for the completeness check.
+    for (size_t i = 0; i <= k; ++i) simple_.push_back(E_.distinct(frames_[i], frames_[k + 1]));
+  }
+
+  // 1: a simple path of length n exists; 0: none; -1: unknown.
+  int complete(size_t) {
+    z3::expr q = z3::mk_and(simple_);
+    auto r = check(s_, &q, nullptr);
+    if (r == z3::unknown) return -1;
+    return r == z3::sat ? 1 : 0;
+  }
+
+  // Step case of k-induction: k+1 distinct valid states, no property violated in the first
+  // k, a violation (or a new lock-order edge) in the last. 1: unsat (proved); 0: sat; -1.
+  int induction(size_t k) {
+    z3::expr_vector s(c_);
+    std::vector<z3::expr_vector> f;
+    for (size_t j = 0; j <= k; ++j) {
+      f.push_back(E_.frame("i" + std::to_string(k) + "_" + std::to_string(j)));
+      s.push_back(E_.at(E_.domain, f[j]));
+      if (j > 0) {
+        z3::expr sel = E_.selector("isel" + std::to_string(k) + "_" + std::to_string(j));
+        s.push_back(E_.at(E_.trans, f[j - 1], &f[j], &sel));
+        for (size_t i = 0; i < j; ++i) s.push_back(E_.distinct(f[i], f[j]));
+      }
+    }
+    auto bad_at = [&](size_t j) {
+      z3::expr_vector any(c_);
+      for (size_t i = 0; i < props_.size(); ++i)
+        if (!found_[i] && props_[i].check != ir::Check::LockOrder) any.push_back(E_.at(E_.bad[i], f[j]));
+      for (const auto& e : E_.errors) any.push_back(E_.at(e.cond, f[j]));
+      bool lo_open = false;
+      for (size_t i = 0; i < props_.size(); ++i) lo_open |= props_[i].check == ir::Check::LockOrder && !found_[i];
+      if (lo_open)
+        for (const auto& [key, cond] : E_.edges)
+          if (!edges_.count(key)) any.push_back(E_.at(cond, f[j]));
+      return z3::mk_or(any);
+    };
+    for (size_t j = 0; j < k; ++j) s.push_back(!bad_at(j));
+    z3::expr last = bad_at(k);
+    auto r = check(s, &last, nullptr);
+    if (r == z3::unknown) return -1;
+    if (r == z3::sat) cti_note_ = " (a counterexample to induction exists: strengthen with an invariant)";
+    return r == z3::unsat ? 1 : 0;
+  }
+
+  CheckResult finish_limit(const std::string& why) {
+    limit_ = why;
+    return finish();
+  }
+
+  CheckResult finish() {
+    r_.stats.depth = depth_;
+    r_.stats.transitions = E_.transitions();
+    r_.stats.seconds = std::chrono::duration<double>(Clock::now() - t0_).count();
+    r_.stats.state_bytes = m_.state_size();
+    r_.note = note_;
+    if (!model_error_.empty()) {
+      r_.outcome = Outcome::ModelError;
+      r_.error = model_error_;
+      r_.error_trace = error_trace_;
+      r_.properties = props_;
+      return r_;
+    }
+    if (!internal_.empty()) limit_ = "internal: " + internal_;
+    bool complete = proved_ && limit_.empty();
+    r_.outcome = complete ? Outcome::Complete : stop_ ? Outcome::StoppedAtViolation : Outcome::LimitHit;
+    r_.limit = limit_.empty() && !complete && !stop_ ? note_ : limit_;
+    std::sort(cex_.begin(), cex_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::map<size_t, size_t> where;
+    for (auto& [i, cx] : cex_) {
+      where[i] = r_.counterexamples.size();
+      r_.counterexamples.push_back(std::move(cx));
+    }
+    for (size_t i = 0; i < props_.size(); ++i) {
+      PropertyResult pr = props_[i];
+      if (found_[i]) {
+        pr.status = Status::Violated;
+        pr.counterexample = int(where[i]);
+      } else {
+        pr.status = complete ? Status::Holds : Status::Unknown;
+      }
+      r_.properties.push_back(pr);
+    }
+    return r_;
+  }
+
+  const ir::Program& p_;
+  SymbolicOptions o_;
+  Machine m_;
+  z3::context c_;
+  Encoder E_;
+  z3::expr_vector s_;                 // the unrolling so far: domain, init, transitions
+  std::vector<z3::expr_vector> frames_;
+  z3::expr_vector simple_{c_};
+  CheckResult r_;
+  std::vector<PropertyResult> props_;
+  std::vector<bool> found_;
+  std::vector<std::pair<size_t, Counterexample>> cex_;
+  std::map<std::pair<int, int>, LockEdge> edges_;
+  Clock::time_point t0_;
+  uint32_t depth_ = 0;
+  bool stop_ = false, proved_ = false;
+  std::string limit_, note_, model_error_, internal_, cti_note_;
+  std::optional<Trace> error_trace_;
+};
+
+}  // namespace
+
+std::string solver_version() { return version_string(); }
+
+CheckResult check_symbolic(const ir::Program& p, const std::string& file, const SymbolicOptions& o) {
+  Bmc b(p, file, o);
+  return b.run();
+}
+
+}  // namespace lc::symbolic

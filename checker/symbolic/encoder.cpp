@@ -1,0 +1,659 @@
+#include "checker/symbolic/encoder.h"
+
+#include <algorithm>
+#include <functional>
+
+namespace lc::symbolic {
+
+using ir::Act;
+using ir::Check;
+using ir::Op;
+using z3::expr;
+
+namespace {
+
+int bits_of(const ir::Slot& s) {
+  uint64_t span = uint64_t(s.hi - s.lo);
+  int b = 1;
+  while (b < 63 && (span >> b) != 0) ++b;
+  return b;
+}
+
+size_t check_index(Check c) {
+  for (size_t i = 0; i < std::size(ir::kBuiltinChecks); ++i)
+    if (ir::kBuiltinChecks[i] == c) return i;
+  return 0;
+}
+
+}  // namespace
+
+// Symbolic execution of the IR's actions, mirroring Machine::apply: a path is one way
+// through a step (one action, then an atomic block's continuation).
+struct Encoder::Impl {
+  const ir::Program& p;
+  z3::context& c;
+  Encoder& E;
+  std::vector<int> bits;
+  std::vector<expr> xval;  // value (64-bit) of each slot in X
+
+  struct Path {
+    std::vector<expr> v;
+    expr cond, ok;                 // path condition; no fatal violation so far
+    std::vector<std::pair<size_t, expr>> viol;
+    std::vector<std::pair<std::pair<int, int>, expr>> edges;
+  };
+  struct Alt {
+    expr cond;
+    int slot;
+  };
+  struct Ev {
+    Path& P;
+    int t;
+    int64_t self;
+    int local_base;
+    bool ghost;
+    std::vector<expr> qv;
+    expr guard;                    // under which this evaluation happens (short-circuit)
+    expr errs;                     // accumulated error conditions of this evaluation
+    bool record = true;            // false: evaluate only (the second branch of a condition)
+  };
+
+  std::vector<ModelErrorCond> merrs;
+  std::vector<expr> enabled;       // first-action enabledness, for deadlock
+  std::vector<expr> relock;        // state condition: a thread waits on a lock it holds
+  std::vector<Path> done;          // completed paths (macro transitions)
+  std::string unsupported;
+
+  Impl(const ir::Program& p_, z3::context& c_, Encoder& e) : p(p_), c(c_), E(e) {}
+
+  unsigned W = 64;          // width of values: enough for every range and constant, with headroom
+  expr bv(int64_t v) { return c.bv_val(v, W); }
+  expr tru() { return c.bool_val(true); }
+  expr fls() { return c.bool_val(false); }
+  expr b2v(const expr& b) { return z3::ite(b, bv(1), bv(0)); }
+  expr truth(const expr& v) { return v != bv(0); }
+
+  int64_t gid(int kind, int i) { return p.kinds[kind].first_gid + i + 1; }
+  int status_slot(int kind, int i) { return p.kinds[kind].first_slot + i * p.kinds[kind].stride; }
+  // Instances a pointer of static kind `k` (-1: any) may point to: (kind, index).
+  std::vector<std::pair<int, int>> instances(int k) {
+    std::vector<std::pair<int, int>> out;
+    for (size_t kk = 0; kk < p.kinds.size(); ++kk)
+      if (k < 0 || int(kk) == k)
+        for (int i = 0; i < p.kinds[kk].max; ++i) out.push_back({int(kk), i});
+    return out;
+  }
+
+  void err(Ev& e, Check k, const expr& when) {
+    expr w = e.guard && when;
+    e.errs = e.errs || w;
+    if (!e.record) return;
+    if (e.ghost) {
+      merrs.push_back({e.P.cond && w, {}, ""});  // span and message filled by the caller
+      return;
+    }
+    e.P.viol.push_back({check_index(k), e.P.cond && e.P.ok && w});
+    Violation probe;
+    probe.check = k;
+    if (probe.fatal()) e.P.ok = e.P.ok && !w;
+  }
+
+  std::vector<Alt> place(int ei, Ev& e) {
+    const ir::Expr& x = p.exprs[ei];
+    switch (x.op) {
+      case Op::Global: return {{tru(), int(x.k)}};
+      case Op::Local: return {{tru(), e.local_base + int(x.k)}};
+      case Op::Field: {
+        expr ptr = eval(x.a, e);
+        std::vector<Alt> out;
+        expr any_freed = fls();
+        for (int i = 0; i < p.kinds[x.kind].max; ++i) {
+          expr is_i = ptr == bv(gid(x.kind, i));
+          out.push_back({is_i, status_slot(x.kind, i) + int(x.k)});
+          any_freed = any_freed || (is_i && e.P.v[status_slot(x.kind, i)] == bv(ir::kFreed));
+        }
+        if (e.ghost) {
+          err(e, Check::NullDeref, ptr == bv(0));
+        } else {
+          err(e, Check::NullDeref, ptr == bv(0));
+          err(e, Check::UseAfterFree, any_freed);
+        }
+        return out;
+      }
+      case Op::Index: {
+        auto base = place(x.a, e);
+        expr i = eval(x.b, e);
+        err(e, Check::Range, i < bv(0) || i >= bv(x.k));
+        std::vector<Alt> out;
+        for (const auto& b : base)
+          for (int k = 0; k < x.k; ++k) out.push_back({b.cond && i == bv(k), b.slot + k});
+        return out;
+      }
+      default: return {};
+    }
+  }
+
+  expr load(const std::vector<Alt>& alts, Ev& e) {
+    if (alts.size() == 1) return e.P.v[alts[0].slot];
+    expr acc = bv(0);
+    for (auto it = alts.rbegin(); it != alts.rend(); ++it) acc = z3::ite(it->cond, e.P.v[it->slot], acc);
+    return acc;
+  }
+
+  expr eval(int ei, Ev& e) {
+    const ir::Expr& x = p.exprs[ei];
+    switch (x.op) {
+      case Op::Const: return bv(x.k);
+      case Op::Self: return bv(e.self);
+      case Op::QVar: return e.qv[x.k];
+      case Op::Load: {
+        auto alts = place(x.a, e);
+        return load(alts, e);
+      }
+      case Op::Not: return b2v(!truth(eval(x.a, e)));
+      case Op::Neg: return -eval(x.a, e);
+      case Op::And:
+      case Op::Or:
+      case Op::Implies: {
+        expr a = truth(eval(x.a, e));
+        expr saved = e.guard;
+        e.guard = saved && (x.op == Op::Or ? !a : a);
+        expr b = truth(eval(x.b, e));
+        e.guard = saved;
+        if (x.op == Op::And) return b2v(a && b);
+        if (x.op == Op::Or) return b2v(a || b);
+        return b2v(!a || b);
+      }
+      case Op::Cond: {
+        expr a = truth(eval(x.a, e));
+        expr saved = e.guard;
+        e.guard = saved && a;
+        expr b = eval(x.b, e);
+        e.guard = saved && !a;
+        expr cc = eval(x.c, e);
+        e.guard = saved;
+        return z3::ite(a, b, cc);
+      }
+      case Op::Alive: {
+        expr ptr = eval(x.a, e);
+        expr r = fls();
+        for (auto [k, i] : instances(p.exprs[x.a].kind))
+          r = r || (ptr == bv(gid(k, i)) && e.P.v[status_slot(k, i)] == bv(ir::kAlive));
+        return b2v(r);
+      }
+      case Op::Held:
+      case Op::Mine: {
+        auto alts = place(x.a, e);
+        expr h = load(alts, e);
+        return b2v(x.op == Op::Held ? h != bv(0) : h == bv(e.t + 1));
+      }
+      case Op::Count: {
+        expr n = bv(0);
+        for (int i = 0; i < p.kinds[x.kind].max; ++i)
+          n = n + z3::ite(e.P.v[status_slot(x.kind, i)] == bv(ir::kAlive), bv(1), bv(0));
+        return n;
+      }
+      case Op::Is: {
+        expr ptr = eval(x.a, e);
+        expr r = fls();
+        for (int i = 0; i < p.kinds[x.kind].max; ++i) r = r || ptr == bv(gid(x.kind, i));
+        return b2v(r);
+      }
+      case Op::As: {
+        expr ptr = eval(x.a, e);
+        expr ok = ptr == bv(0);
+        for (int i = 0; i < p.kinds[x.kind].max; ++i) ok = ok || ptr == bv(gid(x.kind, i));
+        err(e, Check::Assert, !ok);
+        return ptr;
+      }
+      case Op::Forall:
+      case Op::Exists: {
+        bool all = x.op == Op::Forall;
+        expr r = c.bool_val(all);
+        if (int(e.qv.size()) <= x.k) e.qv.resize(x.k + 1, bv(0));
+        for (int i = 0; i < p.kinds[x.kind].max; ++i) {
+          expr allocated = e.P.v[status_slot(x.kind, i)] != bv(ir::kUnallocated);
+          e.qv[x.k] = bv(gid(x.kind, i));
+          expr saved = e.guard;
+          e.guard = saved && allocated;
+          expr b = truth(eval(x.a, e));
+          e.guard = saved;
+          r = all ? (r && (!allocated || b)) : (r || (allocated && b));
+        }
+        return b2v(r);
+      }
+      default: break;
+    }
+    expr a = eval(x.a, e);
+    expr b = eval(x.b, e);
+    switch (x.op) {
+      case Op::Add: return a + b;
+      case Op::Sub: return a - b;
+      case Op::Mul: return a * b;
+      case Op::Div:
+      case Op::Mod: {
+        err(e, Check::Range, b == bv(0));
+        expr safe = z3::ite(b == bv(0), bv(1), b);
+        return x.op == Op::Div ? a / safe : z3::srem(a, safe);
+      }
+      case Op::Eq: return b2v(a == b);
+      case Op::Ne: return b2v(a != b);
+      case Op::Lt: return b2v(a < b);
+      case Op::Le: return b2v(a <= b);
+      case Op::Gt: return b2v(a > b);
+      case Op::Ge: return b2v(a >= b);
+      default: return bv(0);
+    }
+  }
+
+  void range_of(int pl, int slot, int64_t* lo, int64_t* hi) {
+    const ir::Expr& x = p.exprs[pl];
+    if (x.type == ir::Type::Int && x.op == Op::Local) { *lo = x.lo; *hi = x.hi; return; }
+    if (x.type == ir::Type::Int && x.op == Op::Index) { range_of(x.a, slot, lo, hi); return; }
+    *lo = p.slots[slot].lo;
+    *hi = p.slots[slot].hi;
+  }
+
+  void store(const std::vector<Alt>& alts, int pl, const expr& v, Ev& e, bool check) {
+    if (check && p.exprs[pl].type == ir::Type::Int && !alts.empty()) {
+      expr out = fls();
+      for (const auto& a : alts) {
+        int64_t lo, hi;
+        range_of(pl, a.slot, &lo, &hi);
+        out = out || (a.cond && (v < bv(lo) || v > bv(hi)));
+      }
+      err(e, Check::Range, out);
+    }
+    for (const auto& a : alts) e.P.v[a.slot] = z3::ite(a.cond, v, e.P.v[a.slot]);
+  }
+
+  Ev ev(Path& P, int t, bool ghost = false) {
+    int64_t self = t < int(p.threads.size()) ? p.threads[t].self : 0;
+    int base = t < int(p.threads.size()) ? p.threads[t].local_base : p.init_local_base;
+    return Ev{P, t, self, base, ghost, {}, tru(), fls()};
+  }
+
+  // Guard of an action in path P (errors of the guard's evaluation enable it, so the
+  // step reports them). Returns the enabling condition (without P.cond).
+  expr guard(Path& P, int t, const ir::Action& a, std::vector<Alt>* lock_alts, bool record) {
+    Ev e = ev(P, t);
+    e.record = record;
+    switch (a.kind) {
+      case Act::Lock: {
+        *lock_alts = place(a.lock, e);
+        expr h = load(*lock_alts, e);
+        return e.errs || h == bv(0);
+      }
+      case Act::Wait: {
+        expr v = eval(a.expr, e);
+        return e.errs || truth(v);
+      }
+      case Act::Branch: {
+        expr v = eval(a.expr, e);
+        if (a.branch_value) return e.errs || truth(v);
+        return !e.errs && !truth(v);
+      }
+      default: return tru();
+    }
+  }
+
+  void clear(Path& P, int t, uint32_t lo, uint32_t hi) {
+    int base = t < int(p.threads.size()) ? p.threads[t].local_base : p.init_local_base;
+    for (uint32_t i = lo; i < hi; ++i) P.v[base + int(i)] = bv(p.slots[base + int(i)].lo);
+  }
+
+  void apply(Path& P, int t, const ir::Action& a, const std::vector<Alt>& lock_alts) {
+    Ev e = ev(P, t);
+    switch (a.kind) {
+      case Act::Assign: {
+        auto alts = place(a.place, e);
+        expr v = eval(a.expr, e);
+        store(alts, a.place, v, e, true);
+        break;
+      }
+      case Act::New: {
+        auto alts = place(a.place, e);
+        const ir::Kind& k = p.kinds[a.kind_id];
+        expr none = tru();
+        expr ptr = bv(0);
+        for (int i = k.max - 1; i >= 0; --i) ptr = z3::ite(P.v[status_slot(a.kind_id, i)] == bv(ir::kUnallocated), bv(gid(a.kind_id, i)), ptr);
+        for (int i = 0; i < k.max; ++i) {
+          expr chosen = ptr == bv(gid(a.kind_id, i));
+          none = none && P.v[status_slot(a.kind_id, i)] != bv(ir::kUnallocated);
+          int base = status_slot(a.kind_id, i);
+          P.v[base] = z3::ite(chosen, bv(ir::kAlive), P.v[base]);
+          for (const auto& f : k.fields)
+            for (int el = 0; el < std::max(1, f.len); ++el)
+              P.v[base + f.off + el] = z3::ite(chosen, bv(f.type == ir::Type::Lock ? 0 : f.init), P.v[base + f.off + el]);
+        }
+        merrs.push_back({P.cond && P.ok && none, a.span, "'new " + k.name + "' exceeds max " + std::to_string(k.max) + " (raise 'max' in object " + k.name + ")"});
+        P.ok = P.ok && !none;
+        store(alts, a.place, ptr, e, false);
+        break;
+      }
+      case Act::Free: {
+        expr ptr = eval(a.expr, e);
+        for (auto [kk, i] : instances(p.exprs[a.expr].kind)) {
+          expr is_i = ptr == bv(gid(kk, i));
+          int base = status_slot(kk, i);
+          err(e, Check::DoubleFree, is_i && P.v[base] == bv(ir::kFreed));
+          for (const auto& f : p.kinds[kk].fields) {
+            if (f.type != ir::Type::Lock) continue;
+            for (int el = 0; el < std::max(1, f.len); ++el)
+              err(e, Check::LockMisuse, is_i && P.v[base] != bv(ir::kFreed) && P.v[base + f.off + el] != bv(0));
+          }
+          P.v[base] = z3::ite(is_i, bv(ir::kFreed), P.v[base]);
+        }
+        break;
+      }
+      case Act::Lock: {
+        for (int l : p.lock_slots)
+          for (const auto& alt : lock_alts)
+            if (l != alt.slot) P.edges.push_back({{l, alt.slot}, P.cond && P.ok && alt.cond && P.v[l] == bv(t + 1)});
+        for (const auto& alt : lock_alts) P.v[alt.slot] = z3::ite(alt.cond, bv(t + 1), P.v[alt.slot]);
+        break;
+      }
+      case Act::Unlock: {
+        auto alts = place(a.lock, e);
+        expr h = load(alts, e);
+        err(e, Check::LockMisuse, h != bv(t + 1));
+        for (const auto& alt : alts) P.v[alt.slot] = z3::ite(alt.cond && P.v[alt.slot] == bv(t + 1), bv(0), P.v[alt.slot]);
+        break;
+      }
+      case Act::Trylock: {
+        auto alts = place(a.lock, e);
+        expr h = load(alts, e);
+        err(e, Check::LockMisuse, h == bv(t + 1));
+        expr ok = h == bv(0);
+        for (const auto& alt : alts) P.v[alt.slot] = z3::ite(alt.cond && ok, bv(t + 1), P.v[alt.slot]);
+        if (a.place >= 0) {
+          auto pl = place(a.place, e);
+          store(pl, a.place, b2v(ok), e, false);
+        }
+        break;
+      }
+      case Act::Assert: {
+        expr v = eval(a.expr, e);
+        err(e, Check::Assert, !truth(v));
+        break;
+      }
+      case Act::Call: {
+        std::vector<expr> vals;
+        for (const auto& b : a.binds) vals.push_back(eval(b.second, e));
+        for (size_t i = 0; i < a.binds.size(); ++i) {
+          auto alts = place(a.binds[i].first, e);
+          store(alts, a.binds[i].first, vals[i], e, true);
+        }
+        break;
+      }
+      case Act::Return: {
+        expr v = bv(0);
+        if (a.expr >= 0) {
+          v = eval(a.expr, e);
+          if (a.lo <= a.hi) err(e, Check::Range, v < bv(a.lo) || v > bv(a.hi));
+        }
+        clear(P, t, a.clear_lo, a.clear_hi);
+        if (a.place >= 0) {
+          auto alts = place(a.place, e);
+          store(alts, a.place, v, e, true);
+        }
+        break;
+      }
+      case Act::Skip:
+        if (a.place >= 0) {
+          const ir::Expr& x = p.exprs[a.place];
+          int64_t v0 = x.type == ir::Type::Int ? std::clamp<int64_t>(0, x.lo, x.hi) : 0;
+          for (uint32_t i = a.clear_lo; i < a.clear_hi; ++i) P.v[e.local_base + int(i)] = bv(v0);
+        }
+        break;
+      default: break;
+    }
+    int pcs = t < int(p.threads.size()) ? p.threads[t].pc_slot : p.init_pc_slot;
+    P.v[pcs] = bv(a.target);
+  }
+
+  void finish(Path& P, int t) {
+    Ev e = ev(P, t);
+    for (int l : p.lock_slots) err(e, Check::LockMisuse, P.v[l] == bv(t + 1));
+    const ir::ThreadTmpl& T = p.tmpls[p.threads[t].tmpl];
+    int base = p.threads[t].local_base;
+    for (size_t i = 0; i < T.locals.size(); ++i) P.v[base + int(i)] = bv(p.slots[base + int(i)].lo);
+  }
+
+  // Runs the continuation of an atomic block from `loc`, forking at choices.
+  void cont(Path P, int t, int loc, int depth) {
+    const ir::ThreadTmpl& T = p.tmpls[p.threads[t].tmpl];
+    if (!T.locs[loc].atomic_cont) {
+      if (loc == T.end) finish(P, t);
+      done.push_back(std::move(P));
+      return;
+    }
+    if (depth > 200 || done.size() > 200000) {
+      unsupported = "an atomic block runs more than 200 actions or branches too often for the symbolic engine";
+      return;
+    }
+    expr any = fls();
+    for (const auto& a : T.locs[loc].actions) {
+      Path Q = P;
+      std::vector<Alt> alts;
+      expr g = guard(Q, t, a, &alts, true);
+      any = any || g;
+      Q.cond = Q.cond && g;
+      apply(Q, t, a, alts);
+      cont(std::move(Q), t, a.target, depth + 1);
+    }
+    merrs.push_back({P.cond && P.ok && !any, T.locs[loc].actions.empty() ? T.span : T.locs[loc].actions[0].span,
+                     "an atomic block blocks after its first statement"});
+  }
+
+  void build() {
+    Path base{xval, tru(), tru(), {}, {}};
+    for (int t = 0; t < int(p.threads.size()); ++t) {
+      const ir::ThreadTmpl& T = p.tmpls[p.threads[t].tmpl];
+      expr pc = base.v[p.threads[t].pc_slot];
+      for (int L = 0; L < int(T.locs.size()); ++L) {
+        if (L == T.end || T.locs[L].atomic_cont) continue;
+        for (const auto& a : T.locs[L].actions) {
+          Path P = base;
+          P.cond = pc == bv(L);
+          std::vector<Alt> alts;
+          // The false branch of a condition does not report its evaluation errors again.
+          bool record = !(a.kind == Act::Branch && !a.branch_value);
+          expr g = guard(P, t, a, &alts, record);
+          if (a.kind == Act::Lock) {
+            expr own = fls();
+            for (const auto& alt : alts) own = own || (alt.cond && base.v[alt.slot] == bv(t + 1));
+            relock.push_back(pc == bv(L) && own);
+          }
+          if (a.kind == Act::Call && false) {}
+          P.cond = P.cond && g;
+          enabled.push_back(P.cond);
+          apply(P, t, a, alts);
+          cont(std::move(P), t, a.target, 1);
+          if (!unsupported.empty()) return;
+        }
+      }
+    }
+  }
+};
+
+Encoder::Encoder(const ir::Program& p, z3::context& c) : X(c), Y(c), sel(c), trans(c), domain(c), p_(p), c_(c) {
+  Impl I(p, c, *this);
+  size_t n = p.slots.size();
+  // Values are W-bit two's complement: wide enough for every slot and constant, with
+  // headroom for sums (and products, if the model multiplies), so arithmetic is exact.
+  int64_t maxabs = 1;
+  bool mul = false;
+  for (const auto& s : p.slots) maxabs = std::max({maxabs, std::abs(s.lo), std::abs(s.hi)});
+  for (const auto& x : p.exprs) {
+    if (x.op == Op::Const) maxabs = std::max(maxabs, std::abs(x.k));
+    if (x.op == Op::Index) maxabs = std::max(maxabs, std::abs(x.k));
+    mul |= x.op == Op::Mul;
+  }
+  unsigned vb = 1;
+  while (vb < 62 && (maxabs >> vb) != 0) ++vb;
+  I.W = std::min(64u, std::max(8u, mul ? 2 * vb + 4 : vb + 6));
+  value_bits_ = I.W;
+  for (size_t j = 0; j < n; ++j) {
+    int b = bits_of(p.slots[j]);
+    I.bits.push_back(b);
+    X.push_back(c.bv_const(("x_" + std::to_string(j)).c_str(), b));
+    Y.push_back(c.bv_const(("y_" + std::to_string(j)).c_str(), b));
+    expr v = unsigned(b) < I.W ? z3::zext(X.back(), I.W - b) : X.back();
+    I.xval.push_back(v + I.bv(p.slots[j].lo));
+  }
+  I.build();
+  if (!I.unsupported.empty()) {
+    unsupported = I.unsupported;
+    return;
+  }
+  ntrans_ = I.done.size();
+  int sb = 1;
+  while ((size_t(1) << sb) <= ntrans_) ++sb;
+  sel = c.bv_const("sel", sb);
+
+  // T: sel picks an allowed path; every slot of Y is that path's value (or unchanged).
+  std::vector<expr> next = I.xval;
+  z3::expr_vector conj(c);
+  conj.push_back(z3::ult(sel, c.bv_val(uint64_t(ntrans_), sb)));
+  for (size_t i = ntrans_; i-- > 0;) {
+    const auto& P = I.done[i];
+    expr is_i = sel == c.bv_val(uint64_t(i), sb);
+    conj.push_back(z3::implies(is_i, P.cond && P.ok));
+    for (size_t j = 0; j < n; ++j)
+      if (!z3::eq(P.v[j], I.xval[j])) next[j] = z3::ite(is_i, P.v[j], next[j]);
+  }
+  for (size_t j = 0; j < n; ++j) {
+    expr raw = next[j] - I.bv(p.slots[j].lo);
+    conj.push_back(Y[j] == (unsigned(I.bits[j]) < I.W ? raw.extract(I.bits[j] - 1, 0) : raw));
+  }
+  trans = z3::mk_and(conj);
+
+  // Valid raw values (needed where a frame is unconstrained: k-induction).
+  z3::expr_vector dom(c);
+  for (size_t j = 0; j < n; ++j) {
+    uint64_t span = uint64_t(p.slots[j].hi - p.slots[j].lo);
+    if (I.bits[j] < 64 && span + 1 < (uint64_t(1) << I.bits[j])) dom.push_back(z3::ule(X[j], c.bv_val(span, I.bits[j])));
+  }
+  auto typed = [&](int slot, int kind) {
+    if (kind < 0) return;
+    expr v = I.xval[slot];
+    expr ok = v == I.bv(0);
+    for (int i = 0; i < p.kinds[kind].max; ++i) ok = ok || v == I.bv(I.gid(kind, i));
+    dom.push_back(ok);
+  };
+  for (const auto& g : p.globals)
+    if (g.type == ir::Type::Ptr)
+      for (int i = 0; i < std::max(1, g.len); ++i) typed(g.slot + i, g.target);
+  for (size_t k = 0; k < p.kinds.size(); ++k)
+    for (int i = 0; i < p.kinds[k].max; ++i)
+      for (const auto& f : p.kinds[k].fields)
+        if (f.type == ir::Type::Ptr)
+          for (int el = 0; el < std::max(1, f.len); ++el) typed(I.status_slot(int(k), i) + f.off + el, f.target);
+  domain = z3::mk_and(dom);
+
+  // Per property: the builtin step checks from the recorded path violations; deadlock and
+  // relocking on the state; user properties on the state (ghost view).
+  auto props = properties_of(p);
+  for (size_t i = 0; i < props.size(); ++i) bad.push_back(c.bool_val(false));
+  for (const auto& P : I.done)
+    for (const auto& [k, cond] : P.viol) bad[k] = bad[k] || cond;
+  size_t lm = check_index(Check::LockMisuse), dl = check_index(Check::Deadlock);
+  for (const auto& r : I.relock) bad[lm] = bad[lm] || r;
+  expr any_enabled = c.bool_val(false);
+  for (const auto& e : I.enabled) any_enabled = any_enabled || e;
+  expr all_done = c.bool_val(true);
+  for (const auto& th : p.threads) all_done = all_done && I.xval[th.pc_slot] == I.bv(p.tmpls[th.tmpl].end);
+  bad[dl] = !any_enabled && !all_done;
+  for (size_t pi = 0; pi < p.properties.size(); ++pi) {
+    Impl::Path P{I.xval, c.bool_val(true), c.bool_val(true), {}, {}};
+    size_t before = I.merrs.size();
+    Impl::Ev e = I.ev(P, -1, true);
+    expr holds = I.truth(I.eval(p.properties[pi].expr, e));
+    for (size_t m = before; m < I.merrs.size(); ++m) {
+      I.merrs[m].span = p.properties[pi].span;
+      I.merrs[m].message = "property '" + p.properties[pi].name + "' cannot be evaluated in a reachable state";
+      if (p.properties[pi].is_final) I.merrs[m].cond = I.merrs[m].cond && all_done;
+    }
+    size_t idx = std::size(ir::kBuiltinChecks) + pi;
+    bad[idx] = (p.properties[pi].is_final ? all_done : c.bool_val(true)) && !holds;
+  }
+  for (const auto& P : I.done)
+    for (const auto& e : P.edges) edges.push_back(e);
+  errors = I.merrs;
+
+  // Initial states: the init block runs on concrete values, so the Machine computes them.
+  struct Init : StepSink {
+    size_t n;
+    std::vector<std::vector<uint8_t>>* out;
+    void successor(const uint8_t* s, const StepInfo& info) override {
+      if (!(info.violation && info.violation->fatal())) out->emplace_back(s, s + n);
+    }
+  } sink;
+  Machine m(p);
+  sink.n = m.state_size();
+  sink.out = &initial_states;
+  m.initial(sink);
+}
+
+expr Encoder::init(const z3::expr_vector& f) const {
+  expr any = c_.bool_val(false);
+  for (const auto& s : initial_states) any = any || equals(f, s);
+  return any;
+}
+
+expr Encoder::equals(const z3::expr_vector& f, const std::vector<uint8_t>& s) const {
+  z3::expr_vector eq(c_);
+  for (unsigned j = 0; j < f.size(); ++j) {
+    const ir::Slot& sl = p_.slots[j];
+    uint64_t raw = 0;
+    memcpy(&raw, s.data() + sl.offset, sl.width);
+    eq.push_back(f[j] == c_.bv_val(raw, f[j].get_sort().bv_size()));
+  }
+  return z3::mk_and(eq);
+}
+
+expr Encoder::distinct(const z3::expr_vector& a, const z3::expr_vector& b) const {
+  z3::expr_vector ne(c_);
+  for (unsigned j = 0; j < a.size(); ++j) ne.push_back(a[j] != b[j]);
+  return z3::mk_or(ne);
+}
+
+z3::expr_vector Encoder::frame(const std::string& prefix) {
+  z3::expr_vector f(c_);
+  for (unsigned j = 0; j < X.size(); ++j)
+    f.push_back(c_.bv_const((prefix + "_" + std::to_string(j)).c_str(), X[j].get_sort().bv_size()));
+  return f;
+}
+
+expr Encoder::selector(const std::string& name) { return c_.bv_const(name.c_str(), sel.get_sort().bv_size()); }
+
+expr Encoder::at(const expr& f, const z3::expr_vector& cur, const z3::expr_vector* next, const expr* s) {
+  z3::expr_vector from(c_), to(c_);
+  for (unsigned j = 0; j < X.size(); ++j) {
+    from.push_back(X[j]);
+    to.push_back(cur[j]);
+  }
+  if (next)
+    for (unsigned j = 0; j < Y.size(); ++j) {
+      from.push_back(Y[j]);
+      to.push_back((*next)[j]);
+    }
+  if (s) {
+    from.push_back(sel);
+    to.push_back(*s);
+  }
+  return const_cast<expr&>(f).substitute(from, to);
+}
+
+std::vector<uint8_t> Encoder::decode(const z3::model& m, const z3::expr_vector& f) const {
+  std::vector<uint8_t> s(p_.state_size, 0);
+  for (unsigned j = 0; j < f.size(); ++j) {
+    expr v = m.eval(f[j], true);
+    uint64_t raw = v.get_numeral_uint64();
+    memcpy(s.data() + p_.slots[j].offset, &raw, p_.slots[j].width);
+  }
+  return s;
+}
+
+}  // namespace lc::symbolic

@@ -1,0 +1,62 @@
+// The IR as Z3 formulas: one template transition relation over a current frame X and a
+// next frame Y (raw bit-vectors sized by each slot's range), the conditions under which a
+// state or a step violates each property, and the lock-order edges. The only place, with
+// bmc.cpp, that includes Z3. It encodes the IR and its step semantics (machine.cpp); it
+// never reads the language.
+#pragma once
+#include <z3++.h>
+
+#include <string>
+#include <vector>
+
+#include "checker/verdict.h"
+
+namespace lc::symbolic {
+
+struct ModelErrorCond {
+  z3::expr cond;
+  Span span;
+  std::string message;
+};
+
+class Encoder {
+ public:
+  Encoder(const ir::Program& p, z3::context& c);
+  const ir::Program& program() const { return p_; }
+
+  // Fresh raw variables of one frame ("s<k>_<slot>") and its transition selector.
+  z3::expr_vector frame(const std::string& prefix);
+  z3::expr selector(const std::string& name);
+  // The template formulas, instantiated for frames: `at(f, X->cur, Y->next, sel)`.
+  z3::expr at(const z3::expr& f, const z3::expr_vector& cur, const z3::expr_vector* next = nullptr,
+              const z3::expr* sel = nullptr);
+
+  // Template (over X, Y, sel):
+  z3::expr_vector X, Y;
+  z3::expr sel;
+  z3::expr trans;                    // T(X, sel, Y): sel picks an enabled step without a fatal violation; Y is its effect
+  z3::expr domain;                   // X holds valid raw values
+  std::vector<z3::expr> bad;         // per property (properties_of order): X, or a step from X, violates it
+  std::vector<std::pair<std::pair<int, int>, z3::expr>> edges;  // (held, acquired) lock slots -> condition over X
+  std::vector<ModelErrorCond> errors;  // run-time model errors reachable from X
+  z3::expr init(const z3::expr_vector& f) const;  // f is one of the initial states
+  std::vector<std::vector<uint8_t>> initial_states;
+  std::string unsupported;           // non-empty: the engine cannot encode this model
+
+  // The concrete state a model assigns to a frame.
+  std::vector<uint8_t> decode(const z3::model& m, const z3::expr_vector& f) const;
+  z3::expr equals(const z3::expr_vector& f, const std::vector<uint8_t>& state) const;
+  z3::expr distinct(const z3::expr_vector& a, const z3::expr_vector& b) const;
+
+  size_t transitions() const { return ntrans_; }
+  unsigned value_bits() const { return value_bits_; }
+
+ private:
+  struct Impl;
+  const ir::Program& p_;
+  z3::context& c_;
+  size_t ntrans_ = 0;
+  unsigned value_bits_ = 64;
+};
+
+}  // namespace lc::symbolic
