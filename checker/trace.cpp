@@ -72,7 +72,6 @@ bool rebuild_trace(const Machine& m, const std::vector<std::vector<uint8_t>>& pa
 }
 
 bool append_acquisition(const Machine& m, Trace* t, int thread, int lock) {
-  const std::vector<uint8_t>& from = t->steps.empty() ? t->start : t->steps.back().after;
   Recorder r;
   r.size = m.state_size();
   r.want = [&](const uint8_t*, const StepInfo& info) {
@@ -81,7 +80,12 @@ bool append_acquisition(const Machine& m, Trace* t, int thread, int lock) {
       if (e.kind == Event::Lock && e.value == lock) return true;
     return false;
   };
-  m.successors(from.data(), r, true);
+  if (t->steps.empty() && t->start.empty()) {  // the acquisition is in the init block
+    t->start.assign(m.state_size(), 0);
+    m.initial(r, true);
+  } else {
+    m.successors((t->steps.empty() ? t->start : t->steps.back().after).data(), r, true);
+  }
   if (!r.found) return false;
   t->steps.push_back(r.step);
   return true;

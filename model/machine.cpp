@@ -26,6 +26,8 @@ struct Machine::Ctx {
   bool failed = false;         // a fatal violation or model error stopped evaluation
   bool has_v = false;
   Violation v;
+  bool has_also = false;       // a lock_misuse that a later fatal violation displaced from v
+  Violation also;
   std::vector<Event>* events = nullptr;
   bool model_error = false;
   std::string me_msg;
@@ -35,6 +37,10 @@ struct Machine::Ctx {
     Violation probe;
     probe.check = k;
     if (!has_v || (!v.fatal() && probe.fatal())) {
+      if (has_v && !has_also) {  // keep the lock_misuse: it happened before the path ended
+        also = v;
+        has_also = true;
+      }
       v = Violation{k, std::move(msg), -1, inst, lock, at};
       has_v = true;
     }
@@ -524,26 +530,34 @@ void Machine::run(const uint8_t* s, int t, StepSink& sink, bool record, int* ord
     apply(c, t, a, sink, errored);
     if (c.model_error) {
       sink.model_error(c.me_span, c.me_msg);
+      aborted_ = true;
       return;
     }
-    // The step's violation: this action's, unless an earlier action of the same atomic
-    // step already had one (a fatal one wins over a lock_misuse).
-    const Violation* viol = carried;
-    if (c.has_v && (!carried || (c.v.fatal() && !carried->fatal()))) viol = &c.v;
-    bool fatal = viol && viol->fatal();
+    // A step reports at most one non-fatal violation (the first lock_misuse, possibly from
+    // an earlier action of the same atomic step) and at most one fatal one, which ends it.
+    const Violation* nonfatal = carried;
+    const Violation* fatal_v = nullptr;
+    if (c.has_v && c.v.fatal()) fatal_v = &c.v;
+    if (!nonfatal && c.has_v && !c.v.fatal()) nonfatal = &c.v;
+    if (!nonfatal && c.has_also) nonfatal = &c.also;
+    const Violation* viol = fatal_v ? fatal_v : nonfatal;
+    bool fatal = fatal_v != nullptr;
     if (!fatal && T.locs[a.target].atomic_cont) {
       if (depth >= 10000) {
         sink.model_error(a.span, "atomic block runs more than 10000 actions (does it loop forever?)");
+        aborted_ = true;
         return;
       }
-      run(buf.data(), t, sink, record, ordinal, acts, events, const_cast<Violation*>(viol), depth + 1);
+      run(buf.data(), t, sink, record, ordinal, acts, events, const_cast<Violation*>(nonfatal), depth + 1);
+      if (aborted_) return;  // a model error deeper in this atomic step ends the whole step
     } else {
       if (!fatal && a.target == T.end) {
         finish(buf.data(), t, c);
-        if (c.has_v && !viol) viol = &c.v;
+        if (c.has_v && !nonfatal) viol = nonfatal = &c.v;
       }
       info.ordinal = (*ordinal)++;
       info.violation = viol;
+      info.also = fatal && nonfatal ? nonfatal : nullptr;
       info.acts = record ? &acts : nullptr;
       info.events = record ? &events : nullptr;
       sink.successor(buf.data(), info);
@@ -555,10 +569,12 @@ void Machine::run(const uint8_t* s, int t, StepSink& sink, bool record, int* ord
     const ir::Action* a0 = L.actions.empty() ? nullptr : &L.actions[0];
     sink.model_error(a0 ? a0->span : T.span, t == threads() ? "init blocks here (init runs alone and cannot wait)"
                                                             : "an atomic block blocks after its first statement");
+    aborted_ = true;
   }
 }
 
 void Machine::initial(StepSink& sink, bool record) const {
+  aborted_ = false;
   std::vector<ActRef> acts;
   std::vector<Event> events;
   int ordinal = 0;
@@ -573,6 +589,7 @@ void Machine::initial(StepSink& sink, bool record) const {
 }
 
 void Machine::successors(const uint8_t* s, StepSink& sink, bool record) const {
+  aborted_ = false;
   std::vector<ActRef> acts;
   std::vector<Event> events;
   int ordinal = 0;
@@ -581,6 +598,7 @@ void Machine::successors(const uint8_t* s, StepSink& sink, bool record) const {
     int loc = int(get(s, p_.threads[t].pc_slot));
     if (loc == T.end) continue;
     run(s, t, sink, record, &ordinal, acts, events, nullptr, 0);
+    if (aborted_) return;
   }
 }
 

@@ -51,7 +51,8 @@ struct Blocked {
 struct StepInfo {
   int thread = 0;
   int ordinal = 0;                     // index among this state's successors
-  const Violation* violation = nullptr;
+  const Violation* violation = nullptr;     // the fatal one if any, else the lock_misuse
+  const Violation* also = nullptr;          // a lock_misuse in the same step as a fatal violation
   const std::vector<ActRef>* acts = nullptr;
   const std::vector<Event>* events = nullptr;
 };
@@ -133,6 +134,7 @@ class Machine {
   // Scratch states per atomic depth. A deque: growing it (a deeper atomic step) must not
   // move the buffers that shallower frames of run() still use. One Machine per thread.
   mutable std::deque<std::vector<uint8_t>> pool_;
+  mutable bool aborted_ = false;  // a model error ended the current expansion
 };
 
 }  // namespace lc

@@ -18,12 +18,13 @@ struct Witness {
   uint32_t state = StateStore::kNone;
   int ordinal = -1;
   Violation v;
+  bool after_step = false;  // a state violation of the state a fatal step led to
   std::vector<std::pair<std::pair<int, int>, std::pair<uint32_t, int>>> cycle;  // lock_order: ((held, acq), (state, thread))
 };
 
 class Explorer : public StepSink {
  public:
-  Explorer(const ir::Program& p, const ExploreOptions& o) : p_(p), o_(o), m_(p), store_(m_.state_size()) {
+  Explorer(const ir::Program& p, const ExploreOptions& o) : p_(p), o_(o), m_(p), side_(p), store_(m_.state_size()) {
     props_ = properties_of(p);
     witness_.resize(props_.size());
     found_.assign(props_.size(), false);
@@ -101,9 +102,15 @@ class Explorer : public StepSink {
   void successor(const uint8_t* next, const StepInfo& info) override {
     ++transitions_;
     had_successor_ = true;
+    if (info.also) found(index_of(info.also->check), {cur_, info.ordinal, *info.also, {}});
     if (info.violation) {
       found(index_of(info.violation->check), {cur_, info.ordinal, *info.violation, {}});
-      if (info.violation->fatal()) return;  // nothing after it is meaningful
+      if (info.violation->fatal()) {
+        // The path ends here, but the violating state is still a state (LANGUAGE.md):
+        // its properties and deadlock are checked; it is not stored or expanded.
+        check_terminal(next, info.ordinal);
+        return;
+      }
     }
     if (stop_) return;
     auto [idx, fresh] = store_.insert(next, cur_);
@@ -210,6 +217,37 @@ class Explorer : public StepSink {
     }
   }
 
+  // Invariants, finals and deadlock of the state a fatal step led to.
+  void check_terminal(const uint8_t* s, int ordinal) {
+    bool done = m_.all_finished(s);
+    for (size_t i = 0; i < p_.properties.size(); ++i) {
+      size_t pi = std::size(ir::kBuiltinChecks) + i;
+      if (found_[pi] || (p_.properties[i].is_final && !done)) continue;
+      if (m_.check_property(s, int(i), nullptr) == 0) {
+        Witness w{cur_, ordinal, {}, true, {}};
+        w.v.check = p_.properties[i].is_final ? ir::Check::Final : ir::Check::Invariant;
+        w.v.property = int(i);
+        w.v.span = p_.properties[i].span;
+        w.v.message = std::string(p_.properties[i].is_final ? "final" : "invariant") + " '" + p_.properties[i].name +
+                      "' is false" + (p_.properties[i].is_final ? " when every thread has finished" : "");
+        found(pi, w);
+      }
+    }
+    size_t dl = index_of(ir::Check::Deadlock);
+    if (found_[dl] || done) return;
+    struct Any : StepSink {
+      bool any = false;
+      void successor(const uint8_t*, const StepInfo&) override { any = true; }
+    } any;
+    side_.successors(s, any);  // a second Machine: this runs inside the first one's expansion
+    if (!any.any) {
+      Witness w{cur_, ordinal, {}, true, {}};
+      w.v.check = ir::Check::Deadlock;
+      w.v.message = "no thread can run, and not every thread has finished";
+      found(dl, w);
+    }
+  }
+
   void check_limits(Clock::time_point t0, uint32_t depth) {
     auto now = Clock::now();
     double el = std::chrono::duration<double>(now - t0).count();
@@ -254,13 +292,16 @@ class Explorer : public StepSink {
     }
     auto path = w.state == StateStore::kNone ? std::vector<std::vector<uint8_t>>{} : store_.path_to(w.state);
     rebuild_trace(m_, path, w.ordinal, &c.trace);
-    if (w.v.check == ir::Check::Deadlock) c.blocked = m_.blocked(store_.state(w.state));
+    if (w.after_step) c.violation_in_last_step = false;  // the state after the (fatal) last step
+    if (w.v.check == ir::Check::Deadlock)
+      c.blocked = m_.blocked(w.after_step && !c.trace.steps.empty() ? c.trace.steps.back().after.data() : store_.state(w.state));
     return c;
   }
 
   const ir::Program& p_;
   const ExploreOptions& o_;
   Machine m_;
+  Machine side_;  // for checks on states that are not expanded (after a fatal step)
   StateStore store_;
   std::vector<PropertyResult> props_;
   std::vector<Witness> witness_;

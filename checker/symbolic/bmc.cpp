@@ -34,8 +34,22 @@ bool counterexample_from_path(const Machine& m, const PropertyResult& pr, size_t
     out->violation.span = prop.span;
     out->violation.message = std::string(prop.is_final ? "final" : "invariant") + " '" + prop.name + "' is false" +
                              (prop.is_final ? " when every thread has finished" : "");
-    if (m.check_property(last, pr.property, nullptr) != 0) return false;
-    return rebuild_trace(m, path, -1, &out->trace);
+    auto violated = [&](const uint8_t* s) {
+      return (!prop.is_final || m.all_finished(s)) && m.check_property(s, pr.property, nullptr) == 0;
+    };
+    if (violated(last)) return rebuild_trace(m, path, -1, &out->trace);
+    // Else the state a fatal step from `last` leads to (it is checked, not expanded).
+    struct After : StepSink {
+      std::function<bool(const uint8_t*)> bad;
+      int ordinal = -1;
+      void successor(const uint8_t* s, const StepInfo& i) override {
+        if (ordinal < 0 && i.violation && i.violation->fatal() && bad(s)) ordinal = i.ordinal;
+      }
+    } after;
+    after.bad = violated;
+    m.successors(last, after);
+    if (after.ordinal < 0) return false;
+    return rebuild_trace(m, path, after.ordinal, &out->trace);
   }
   if (pr.check == ir::Check::Deadlock) {
     out->violation.check = ir::Check::Deadlock;
@@ -48,10 +62,13 @@ bool counterexample_from_path(const Machine& m, const PropertyResult& pr, size_t
     int ordinal = -1;
     std::optional<Violation> step, state;
     void successor(const uint8_t*, const StepInfo& i) override {
-      if (ordinal < 0 && i.violation && i.violation->check == want) {
-        ordinal = i.ordinal;
-        step = *i.violation;
-      }
+      if (ordinal >= 0) return;
+      for (const Violation* v : {i.violation, i.also})
+        if (v && v->check == want) {
+          ordinal = i.ordinal;
+          step = *v;
+          return;
+        }
     }
     void state_violation(const Violation& v) override {
       if (!state && v.check == want) state = v;
@@ -150,6 +167,8 @@ class Bmc {
       bool error = false;
       std::string msg;
       Span at;
+      std::vector<std::pair<int, int>> nested_edges;  // lock-order edges taken by init
+      void nested(int held, int acquired, int, Span) override { nested_edges.push_back({held, acquired}); }
       void model_error(Span s, const std::string& m) override {
         error = true;
         at = s;
@@ -160,6 +179,14 @@ class Bmc {
     if (sink.error) {
       model_error_ = render_located(*p_.file, sink.at, "error", sink.msg);
       return true;
+    }
+    for (auto [held, acquired] : sink.nested_edges) {
+      if (edges_.count({held, acquired})) continue;
+      LockEdge e;
+      e.held = held;
+      e.acquired = acquired;
+      e.thread = m_.init_thread();
+      if (append_acquisition(m_, &e.trace, e.thread, acquired)) edges_.emplace(std::make_pair(held, acquired), std::move(e));
     }
     for (auto& [ord, v] : sink.v)
       for (size_t i = 0; i < props_.size(); ++i)

@@ -62,6 +62,7 @@ struct Encoder::Impl {
   std::vector<expr> enabled;       // first-action enabledness, for deadlock
   std::vector<expr> relock;        // state condition: a thread waits on a lock it holds
   std::vector<Path> done;          // completed paths (macro transitions)
+  size_t first_done = 0;           // where the paths of the current first action start
   std::string unsupported;
 
   Impl(const ir::Program& p_, z3::context& c_, Encoder& e) : p(p_), c(c_), E(e) {}
@@ -264,7 +265,7 @@ struct Encoder::Impl {
       }
       err(e, Check::Range, out);
     }
-    for (const auto& a : alts) e.P.v[a.slot] = z3::ite(a.cond, v, e.P.v[a.slot]);
+    for (const auto& a : alts) e.P.v[a.slot] = z3::ite(a.cond && e.P.ok, v, e.P.v[a.slot]);
   }
 
   Ev ev(Path& P, int t, bool ghost = false) {
@@ -342,7 +343,7 @@ struct Encoder::Impl {
             for (int el = 0; el < std::max(1, f.len); ++el)
               err(e, Check::LockMisuse, is_i && P.v[base] != bv(ir::kFreed) && P.v[base + f.off + el] != bv(0));
           }
-          P.v[base] = z3::ite(is_i, bv(ir::kFreed), P.v[base]);
+          P.v[base] = z3::ite(is_i && P.ok, bv(ir::kFreed), P.v[base]);
         }
         break;
       }
@@ -350,7 +351,7 @@ struct Encoder::Impl {
         for (int l : p.lock_slots)
           for (const auto& alt : lock_alts)
             if (l != alt.slot) P.edges.push_back({{l, alt.slot}, P.cond && P.ok && alt.cond && P.v[l] == bv(t + 1)});
-        for (const auto& alt : lock_alts) P.v[alt.slot] = z3::ite(alt.cond, bv(t + 1), P.v[alt.slot]);
+        for (const auto& alt : lock_alts) P.v[alt.slot] = z3::ite(alt.cond && P.ok, bv(t + 1), P.v[alt.slot]);
         break;
       }
       case Act::Unlock: {
@@ -428,8 +429,15 @@ struct Encoder::Impl {
       done.push_back(std::move(P));
       return;
     }
-    if (depth > 200 || done.size() > 200000) {
-      unsupported = "an atomic block runs more than 200 actions or branches too often for the symbolic engine";
+    // Paths through an atomic block are enumerated, not merged: cap them so a block with
+    // many sequential branches fails fast instead of exhausting memory.
+    if (!unsupported.empty()) return;
+    if (depth > 200 || done.size() - first_done > 2048) {
+      const ir::Action& a0 = T.locs[loc].actions.empty() ? ir::Action{} : T.locs[loc].actions[0];
+      auto [l, col] = p.file->line_col(a0.span.begin);
+      unsupported = "the atomic block of " + p.threads[t].name + " at line " + std::to_string(l) +
+                    " has more than 2048 paths (or 200 actions); the symbolic engine enumerates them";
+      (void)col;
       return;
     }
     expr any = fls();
@@ -468,6 +476,7 @@ struct Encoder::Impl {
           if (a.kind == Act::Call && false) {}
           P.cond = P.cond && g;
           enabled.push_back(P.cond);
+          first_done = done.size();
           apply(P, t, a, alts);
           cont(std::move(P), t, a.target, 1);
           if (!unsupported.empty()) return;
@@ -577,6 +586,22 @@ Encoder::Encoder(const ir::Program& p, z3::context& c) : X(c), Y(c), sel(c), tra
     }
     size_t idx = std::size(ir::kBuiltinChecks) + pi;
     bad[idx] = (p.properties[pi].is_final ? all_done : c.bool_val(true)) && !holds;
+  }
+  // A fatal step ends its path, but the state it leads to is still checked (LANGUAGE.md):
+  // its invariants and finals.
+  for (auto& P : I.done) {
+    expr fatal = P.cond && !P.ok;
+    if (fatal.simplify().is_false()) continue;
+    expr done_after = c.bool_val(true);
+    for (const auto& th : p.threads) done_after = done_after && P.v[th.pc_slot] == I.bv(p.tmpls[th.tmpl].end);
+    for (size_t pi = 0; pi < p.properties.size(); ++pi) {
+      Impl::Path Q{P.v, c.bool_val(true), c.bool_val(true), {}, {}};
+      Impl::Ev e = I.ev(Q, -1, true);
+      e.record = false;
+      expr holds = I.truth(I.eval(p.properties[pi].expr, e));
+      size_t idx = std::size(ir::kBuiltinChecks) + pi;
+      bad[idx] = bad[idx] || (fatal && (p.properties[pi].is_final ? done_after : c.bool_val(true)) && !holds);
+    }
   }
   for (const auto& P : I.done)
     for (const auto& e : P.edges) edges.push_back(e);

@@ -1,0 +1,105 @@
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+#include "checker/symbolic/bmc.h"
+#include "tests/support.h"
+
+namespace fs = std::filesystem;
+using namespace lc;
+
+namespace {
+
+size_t steps_without_init(const ir::Program& p, const CheckResult& r, const PropertyResult& pr) {
+  size_t n = r.counterexamples[pr.counterexample].trace.steps.size();
+  return p.init_tmpl >= 0 && n > 0 ? n - 1 : n;
+}
+
+}  // namespace
+
+TEST_CASE("symbolic: the engines agree on every regression model and example within depth 10") {
+  std::vector<std::string> files;
+  for (const char* dir : {"tests/regress/checks", "specs/examples"})
+    for (const auto& e : fs::directory_iterator(lct::src(dir)))
+      if (e.path().extension() == ".lc") files.push_back(e.path().string());
+  std::sort(files.begin(), files.end());
+  REQUIRE(files.size() > 80);
+  const uint32_t D = 10;
+  int compared_violations = 0;
+  for (const auto& f : files) {
+    INFO(f);
+    Loaded l = load_model_file(f);
+    REQUIRE(l.program);
+    ExploreOptions eo;
+    eo.all = true;
+    CheckResult ex = explore(*l.program, f, eo);
+    REQUIRE(ex.outcome == Outcome::Complete);
+    symbolic::SymbolicOptions so;
+    so.depth = D;
+    so.timeout_s = 120;
+    CheckResult sy = symbolic::check_symbolic(*l.program, f, so);
+    INFO(sy.limit);
+    REQUIRE(sy.limit.rfind("Z3 returned unknown", 0) != 0);
+    REQUIRE(sy.limit.rfind("internal", 0) != 0);
+    REQUIRE(sy.outcome != Outcome::ModelError);
+    REQUIRE(ex.properties.size() == sy.properties.size());
+    for (size_t i = 0; i < ex.properties.size(); ++i) {
+      const auto& pe = ex.properties[i];
+      const auto& ps = sy.properties[i];
+      INFO(pe.name);
+      if (ps.status == Status::Violated) {
+        CHECK(pe.status == Status::Violated);
+        if (pe.status == Status::Violated && pe.check != ir::Check::LockOrder) {
+          CHECK(steps_without_init(*l.program, sy, ps) == steps_without_init(*l.program, ex, pe));
+          ++compared_violations;
+        }
+      } else if (pe.status == Status::Violated && pe.check != ir::Check::LockOrder) {
+        // Only a violation deeper than the bound may be missed.
+        CHECK(steps_without_init(*l.program, ex, pe) > D);
+      }
+      if (ps.status == Status::Holds) CHECK(pe.status == Status::Holds);
+    }
+  }
+  CHECK(compared_violations > 40);
+}
+
+TEST_CASE("symbolic: k-induction proves what explicit search needs 100 steps for") {
+  auto p = lct::compile(lct::slurp(lct::src("tests/regress/checks/induction_counter_holds.lc")));
+  symbolic::SymbolicOptions so;
+  so.depth = 10;
+  so.induction = true;
+  auto r = symbolic::check_symbolic(*p, "t.lc", so);
+  CHECK(r.outcome == Outcome::Complete);
+  CHECK(r.note == "proved by k-induction at k = 1");
+  CHECK(r.exit_code() == 0);
+  for (const auto& pr : r.properties) CHECK(pr.status == Status::Holds);
+  symbolic::SymbolicOptions bmc;
+  bmc.depth = 10;
+  auto b = symbolic::check_symbolic(*p, "t.lc", bmc);
+  CHECK(b.outcome == Outcome::LimitHit);
+  CHECK(b.exit_code() == 3);
+  CHECK(b.note == "no violation up to depth 10 (bounded: not a proof)");
+}
+
+TEST_CASE("symbolic: the solver is named and a counterexample is a replayed Trace") {
+  auto p = lct::compile(lct::slurp(lct::src("specs/examples/use_after_put.lc")));
+  symbolic::SymbolicOptions so;
+  so.depth = 20;
+  auto r = symbolic::check_symbolic(*p, "t.lc", so);
+  CHECK(r.engine == "bmc (" + symbolic::solver_version() + ")");
+  CHECK(symbolic::solver_version().rfind("Z3 4.", 0) == 0);
+  REQUIRE(r.counterexamples.size() == 1);
+  CHECK(r.counterexamples[0].violation.check == ir::Check::UseAfterFree);
+  CHECK(r.counterexamples[0].violation_in_last_step);
+  CHECK(r.counterexamples[0].trace.steps.size() == 12);  // init + 11 steps, as the explicit engine
+}
+
+TEST_CASE("symbolic: a timeout is inconclusive (exit 3), never a pass") {
+  auto p = lct::compile(lct::slurp(lct::src("specs/examples/lost_refcount_fixed.lc")));
+  symbolic::SymbolicOptions so;
+  so.depth = 40;
+  so.timeout_s = 0.001;
+  auto r = symbolic::check_symbolic(*p, "t.lc", so);
+  CHECK(r.exit_code() == 3);
+  CHECK(r.limit.rfind("Z3 returned unknown (", 0) == 0);
+}
