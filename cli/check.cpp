@@ -21,11 +21,7 @@ struct CheckArgs {
 
 int run_check(const CheckArgs& a) {
   ExploreOptions o = explore_options(a.limits, a.all);
-  symbolic::SymbolicOptions so;
-  so.depth = a.limits.depth ? a.limits.depth : 30;
-  so.induction = a.limits.engine == "induction" || a.limits.engine == "all";
-  so.all = a.all;
-  so.timeout_s = a.limits.timeout;
+  symbolic::SymbolicOptions so = symbolic_options(a.limits, a.all);
   // The engines a model runs on, in order; `all` puts the faster verdict first.
   auto run_engines = [&](const ir::Program& p, const std::string& path) {
     std::vector<CheckResult> rs;

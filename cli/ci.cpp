@@ -52,7 +52,7 @@ bool find_models(const std::vector<std::string>& paths, std::vector<std::string>
   return true;
 }
 
-CiModel check_one(const std::string& path, const ExploreOptions& o) {
+CiModel check_one(const std::string& path, const LimitArgs& limits, const ExploreOptions& o) {
   CiModel m;
   m.file = path;
   Loaded l = load_model_file(path);
@@ -62,7 +62,7 @@ CiModel check_one(const std::string& path, const ExploreOptions& o) {
     m.result.error = l.diagnostics;
     return m;
   }
-  m.result = explore(*l.program, path, o);
+  m.result = run_engine(*l.program, path, limits, o);
   m.program = std::move(l.program);
   return m;
 }
@@ -79,10 +79,6 @@ bool write_file(const std::string& path, const std::string& text) {
 }
 
 int run_ci(const CiArgs& a) {
-  if (a.limits.engine != "explicit") {  // TODO: run the symbolic engines once they land
-    std::cerr << "lifecheck: error: ci runs only the explicit engine in this build (not '" << a.limits.engine << "')\n";
-    return 2;
-  }
   std::vector<std::string> files;
   if (!find_models(a.paths, &files)) return 2;
   if (files.empty()) {
@@ -98,7 +94,7 @@ int run_ci(const CiArgs& a) {
   std::vector<CiModel> models(files.size());
   std::atomic<size_t> next{0};
   auto work = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < files.size();) models[i] = check_one(files[i], o);
+    for (size_t i; (i = next.fetch_add(1)) < files.size();) models[i] = check_one(files[i], a.limits, o);
   };
   if (jobs == 1) {
     work();

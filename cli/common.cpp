@@ -28,11 +28,18 @@ ExploreOptions explore_options(const LimitArgs& a, bool all) {
   return o;
 }
 
-bool unsupported_engine(const LimitArgs& a) {
-  if (a.engine == "explicit") return false;
-  std::cerr << "lifecheck: error: engine '" << a.engine
-            << "' is not available in this build (only 'explicit'; the Z3 engines are not built yet)\n";
-  return true;
+symbolic::SymbolicOptions symbolic_options(const LimitArgs& a, bool all) {
+  symbolic::SymbolicOptions so;
+  so.depth = a.depth ? a.depth : 30;
+  so.induction = a.engine == "induction" || a.engine == "all";
+  so.all = all;
+  so.timeout_s = a.timeout;
+  return so;
+}
+
+CheckResult run_engine(const ir::Program& p, const std::string& path, const LimitArgs& a, const ExploreOptions& o) {
+  if (a.engine == "bmc" || a.engine == "induction") return symbolic::check_symbolic(p, path, symbolic_options(a, o.all));
+  return explore(p, path, o);
 }
 
 int combine_status(int a, int b) {

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "checker/explicit/explorer.h"
+#include "checker/symbolic/bmc.h"
 
 namespace lc::cli {
 
@@ -17,8 +18,12 @@ struct LimitArgs {
 void add_limit_options(CLI::App* c, LimitArgs& a);
 // Explorer options from the limits; progress on stderr when it is a terminal.
 ExploreOptions explore_options(const LimitArgs& a, bool all);
-// An engine this build cannot run: prints the diagnostic and returns true.
-bool unsupported_engine(const LimitArgs& a);
+// Symbolic-engine options from the limits (default depth 30; induction for
+// `induction` and `all`).
+symbolic::SymbolicOptions symbolic_options(const LimitArgs& a, bool all);
+// One verdict for a model with the chosen engine (`all`: the explicit one, which is
+// exhaustive; `check --engine all` shows both).
+CheckResult run_engine(const ir::Program& p, const std::string& path, const LimitArgs& a, const ExploreOptions& o);
 // Combined exit status over several models: an error beats a violation beats an
 // inconclusive result beats success.
 int combine_status(int a, int b);

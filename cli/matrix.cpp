@@ -18,7 +18,6 @@ struct MatrixArgs {
 };
 
 int run_matrix(const MatrixArgs& a) {
-  if (unsupported_engine(a.limits)) return 2;
   ExploreOptions o = explore_options(a.limits, true);
   std::vector<MatrixRow> rows;
   int status = 0;
@@ -35,7 +34,7 @@ int run_matrix(const MatrixArgs& a) {
       status = combine_status(status, 2);
     } else {
       row.model = l.program->name;
-      row.result = explore(*l.program, path, o);
+      row.result = run_engine(*l.program, path, a.limits, o);
       if (row.result.outcome == Outcome::ModelError) std::cerr << row.result.error;
       status = combine_status(status, row.result.exit_code());
     }

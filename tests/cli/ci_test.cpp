@@ -356,7 +356,13 @@ TEST_CASE("ci: usage errors exit 2") {
   CHECK(none.status == 2);
   CHECK(none.err.find("no models (*.lc) found") != std::string::npos);
   CHECK(run_cli("ci --jobs 0 specs/examples").status == 2);
-  CHECK(run_cli("ci --engine bmc specs/examples").status == 2);
+  CHECK(run_cli("ci --engine z3 specs/examples").status == 2);
+  // The symbolic engine is bounded: a model that holds is inconclusive at its depth (exit 3),
+  // a violation within the bound is found as with the explicit engine.
+  auto bmc = run_cli("ci --engine bmc --depth 20 specs/examples/use_after_put.lc");
+  CHECK(bmc.status == 0);
+  auto bounded = run_cli("ci --engine bmc --depth 3 specs/examples/lost_refcount_fixed.lc");
+  CHECK(bounded.status == 3);
   auto unwritable = run_cli("ci specs/examples/abba_deadlock.lc --junit /nonexistent/dir/j.xml");
   CHECK(unwritable.status == 2);
   CHECK(unwritable.err.find("cannot write '/nonexistent/dir/j.xml'") != std::string::npos);
