@@ -24,6 +24,17 @@ int CheckResult::exit_code() const {
   return 0;
 }
 
+Violation property_violation(const ir::Program& p, int i) {
+  const ir::Property& prop = p.properties[i];
+  Violation v;
+  v.check = prop.is_final ? ir::Check::Final : ir::Check::Invariant;
+  v.property = i;
+  v.span = prop.span;
+  v.message = std::string(prop.is_final ? "final" : "invariant") + " '" + prop.name + "' is false" +
+              (prop.is_final ? " when every thread has finished" : "");
+  return v;
+}
+
 std::vector<PropertyResult> properties_of(const ir::Program& p) {
   std::vector<PropertyResult> out;
   for (ir::Check c : ir::kBuiltinChecks) {

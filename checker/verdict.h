@@ -66,6 +66,9 @@ struct CheckResult {
   int exit_code() const;
 };
 
+// The violation of user property `i` (an invariant or final that is false in a state).
+Violation property_violation(const ir::Program& p, int i);
+
 // The properties of a program, all Unknown, with their expect lines attached.
 std::vector<PropertyResult> properties_of(const ir::Program& p);
 

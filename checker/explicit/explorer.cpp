@@ -205,15 +205,7 @@ class Explorer : public StepSink {
         model_error(p_.properties[i].span, "property '" + p_.properties[i].name + "' cannot be evaluated in a reachable state: " + why);
         return;
       }
-      if (r == 0) {
-        Witness w{idx, -1, {}, {}};
-        w.v.check = p_.properties[i].is_final ? ir::Check::Final : ir::Check::Invariant;
-        w.v.property = int(i);
-        w.v.span = p_.properties[i].span;
-        w.v.message = std::string(p_.properties[i].is_final ? "final" : "invariant") + " '" + p_.properties[i].name +
-                      "' is false" + (p_.properties[i].is_final ? " when every thread has finished" : "");
-        found(pi, w);
-      }
+      if (r == 0) found(pi, {idx, -1, property_violation(p_, int(i)), false, {}});
     }
   }
 
@@ -223,15 +215,7 @@ class Explorer : public StepSink {
     for (size_t i = 0; i < p_.properties.size(); ++i) {
       size_t pi = std::size(ir::kBuiltinChecks) + i;
       if (found_[pi] || (p_.properties[i].is_final && !done)) continue;
-      if (m_.check_property(s, int(i), nullptr) == 0) {
-        Witness w{cur_, ordinal, {}, true, {}};
-        w.v.check = p_.properties[i].is_final ? ir::Check::Final : ir::Check::Invariant;
-        w.v.property = int(i);
-        w.v.span = p_.properties[i].span;
-        w.v.message = std::string(p_.properties[i].is_final ? "final" : "invariant") + " '" + p_.properties[i].name +
-                      "' is false" + (p_.properties[i].is_final ? " when every thread has finished" : "");
-        found(pi, w);
-      }
+      if (m_.check_property(s, int(i), nullptr) == 0) found(pi, {cur_, ordinal, property_violation(p_, int(i)), true, {}});
     }
     size_t dl = index_of(ir::Check::Deadlock);
     if (found_[dl] || done) return;

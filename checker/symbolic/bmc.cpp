@@ -29,11 +29,7 @@ bool counterexample_from_path(const Machine& m, const PropertyResult& pr, size_t
   const uint8_t* last = path.back().data();
   if (pr.property >= 0) {  // user invariant / final: a state property
     const ir::Property& prop = p.properties[pr.property];
-    out->violation.check = prop.is_final ? ir::Check::Final : ir::Check::Invariant;
-    out->violation.property = pr.property;
-    out->violation.span = prop.span;
-    out->violation.message = std::string(prop.is_final ? "final" : "invariant") + " '" + prop.name + "' is false" +
-                             (prop.is_final ? " when every thread has finished" : "");
+    out->violation = property_violation(p, pr.property);
     auto violated = [&](const uint8_t* s) {
       return (!prop.is_final || m.all_finished(s)) && m.check_property(s, pr.property, nullptr) == 0;
     };
