@@ -22,7 +22,7 @@ std::string version_string() {
 
 // Finds on the Machine the violation of property `pi` at the end of `path` (a state
 // violation of the last state, or a violating step from it) and builds the counterexample.
-bool counterexample_from_path(const Machine& m, const PropertyResult& pr, size_t pi,
+bool counterexample_from_path(const Machine& m, const PropertyResult& pr,
                               const std::vector<std::vector<uint8_t>>& path, Counterexample* out) {
   const ir::Program& p = m.program();
   out->property = pr.name;
@@ -81,7 +81,6 @@ bool counterexample_from_path(const Machine& m, const PropertyResult& pr, size_t
     out->violation = *f.state;
     return rebuild_trace(m, path, -1, &out->trace);
   }
-  (void)pi;
   return false;
 }
 
@@ -252,7 +251,7 @@ class Bmc {
         size_t i = idx[n];
         if (!mdl.eval(any[n], true).is_true()) continue;
         Counterexample cx;
-        if (!counterexample_from_path(m_, props_[i], i, path, &cx)) {
+        if (!counterexample_from_path(m_, props_[i], path, &cx)) {
           internal_ = "the Z3 counterexample for '" + props_[i].name + "' at depth " + std::to_string(k) +
                       " does not replay on the Machine (encoder and interpreter disagree)";
           return false;

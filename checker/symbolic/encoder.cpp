@@ -434,10 +434,9 @@ struct Encoder::Impl {
     if (!unsupported.empty()) return;
     if (depth > 200 || done.size() - first_done > 2048) {
       const ir::Action& a0 = T.locs[loc].actions.empty() ? ir::Action{} : T.locs[loc].actions[0];
-      auto [l, col] = p.file->line_col(a0.span.begin);
+      int l = p.file->line_col(a0.span.begin).first;
       unsupported = "the atomic block of " + p.threads[t].name + " at line " + std::to_string(l) +
                     " has more than 2048 paths (or 200 actions); the symbolic engine enumerates them";
-      (void)col;
       return;
     }
     expr any = fls();
@@ -473,7 +472,6 @@ struct Encoder::Impl {
             for (const auto& alt : alts) own = own || (alt.cond && base.v[alt.slot] == bv(t + 1));
             relock.push_back(pc == bv(L) && own);
           }
-          if (a.kind == Act::Call && false) {}
           P.cond = P.cond && g;
           enabled.push_back(P.cond);
           first_done = done.size();
