@@ -56,24 +56,46 @@ inline Checked check(const std::string& text, lc::ExploreOptions o = {}) {
   return c;
 }
 
+// Loads a model file (failing the test if it does not compile) and checks every property.
+struct FileChecked {
+  std::unique_ptr<lc::ir::Program> program;
+  lc::CheckResult result;
+};
+inline FileChecked check_file(const std::string& path) {
+  lc::Loaded l = lc::load_model_file(path);
+  if (!l.program) throw std::runtime_error("model does not compile:\n" + l.diagnostics);
+  lc::ExploreOptions o;
+  o.all = true;
+  FileChecked c;
+  c.result = lc::explore(*l.program, path, o);
+  c.program = std::move(l.program);
+  return c;
+}
+
 struct CliRun {
   int status = -1;
   std::string out, err;
 };
 
-// Runs `lifecheck ARGS` in the source directory (so file names in output are relative).
-inline CliRun run_cli(const std::string& args) {
-  static int n = 0;
-  std::string errf = std::string(LC_BINARY_DIR) + "/cli_test_stderr_" + std::to_string(getpid()) + "_" + std::to_string(n++);
-  std::string cmd = "cd '" + std::string(LC_SOURCE_DIR) + "' && '" + lifecheck() + "' " + args + " 2>'" + errf + "' </dev/null";
+// Runs a shell command in the source directory; `out` is its stdout, `status` its exit code.
+inline CliRun run_sh(const std::string& cmd) {
+  std::string full = "cd '" + std::string(LC_SOURCE_DIR) + "' && (" + cmd + ") </dev/null";
   CliRun r;
-  FILE* p = popen(cmd.c_str(), "r");
+  FILE* p = popen(full.c_str(), "r");
   if (!p) throw std::runtime_error("popen failed");
   char buf[4096];
   size_t k;
   while ((k = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, k);
   int st = pclose(p);
   r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+// Runs `lifecheck ARGS` in the source directory (so file names in output are relative).
+inline CliRun run_cli(const std::string& args) {
+  static int n = 0;
+  std::string errf = std::string(LC_BINARY_DIR) + "/cli_test_stderr_" + std::to_string(getpid()) + "_" + std::to_string(n++);
+  CliRun r = run_sh("'" + lifecheck() + "' " + args + " 2>'" + errf + "'");
   r.err = slurp(errf);
   std::remove(errf.c_str());
   return r;

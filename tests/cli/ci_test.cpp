@@ -27,18 +27,7 @@ struct Scratch {
 };
 
 // Runs a shell command in the source directory; stdout and stderr together.
-lct::CliRun run_sh(const std::string& cmd) {
-  std::string full = "cd '" + std::string(LC_SOURCE_DIR) + "' && (" + cmd + ") 2>&1 </dev/null";
-  lct::CliRun r;
-  FILE* p = popen(full.c_str(), "r");
-  if (!p) throw std::runtime_error("popen failed");
-  char buf[4096];
-  size_t k;
-  while ((k = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, k);
-  int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+lct::CliRun run_sh(const std::string& cmd) { return lct::run_sh("(" + cmd + ") 2>&1"); }
 
 bool have_python3() { return run_sh("command -v python3 >/dev/null").status == 0; }
 

@@ -52,13 +52,9 @@ TEST_CASE("iommufd: counterexamples show the interleavings the review found") {
   for (const auto& ks : files) {
     std::string model = ks.substr(0, ks.size() - 9) + ".lc";
     INFO(model);
-    lc::Loaded l = lc::load_model_file(model);
-    REQUIRE(l.program);
-    lc::ExploreOptions o;
-    o.all = true;
-    auto r = lc::explore(*l.program, model, o);
+    auto [program, r] = lct::check_file(model);
     REQUIRE(r.outcome == lc::Outcome::Complete);
-    lc::Machine m(*l.program);
+    lc::Machine m(*program);
     std::map<std::string, std::vector<lc::StepView>> views;
     for (const auto& c : r.counterexamples) {
       if (!c.edges.empty()) {

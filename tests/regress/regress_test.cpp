@@ -26,11 +26,7 @@ TEST_CASE("regress: every model gets the verdicts its expect lines give") {
   REQUIRE(files.size() > 60);
   for (const auto& f : files) {
     INFO(f);
-    lc::Loaded l = lc::load_model_file(f);
-    REQUIRE(l.program);
-    lc::ExploreOptions o;
-    o.all = true;
-    auto r = lc::explore(*l.program, f, o);
+    auto r = lct::check_file(f).result;
     REQUIRE(r.outcome == lc::Outcome::Complete);
     for (const auto& p : r.properties) {
       INFO(p.name);
