@@ -136,20 +136,28 @@ class Bmc {
     double left = o_.timeout_s - std::chrono::duration<double>(Clock::now() - t0_).count();
     return left <= 0 ? 1 : unsigned(left * 1000) + 1;
   }
-  // Each query is solved from scratch by a QF_BV solver (bit-blasting to SAT): much faster
-  // on these unrollings than Z3's incremental push/pop core.
+  // The unrolling (s_) lives in one incremental QF_BV solver (Z3's incremental SAT core
+  // after the first push): each query is pushed, checked and popped, so the bit-blasted
+  // transitions and learnt clauses carry over from depth to depth. Other assertion sets
+  // (the induction step) are solved from scratch.
   z3::check_result check(const z3::expr_vector& assertions, const z3::expr* extra, z3::model* out) {
-    z3::solver s(c_, "QF_BV");
-    if (unsigned ms = budget_ms()) {
-      z3::params prm(c_);
-      prm.set("timeout", ms);
-      s.set(prm);
+    bool inc = &assertions == &s_;
+    z3::solver fresh(c_, "QF_BV");
+    z3::solver& s = inc ? inc_ : fresh;
+    z3::params prm(c_);
+    prm.set("timeout", budget_ms() ? budget_ms() : 4294967295u);
+    s.set(prm);
+    if (inc) {
+      for (; inc_n_ < s_.size(); ++inc_n_) s.add(s_[inc_n_]);
+      s.push();
+    } else {
+      for (unsigned i = 0; i < assertions.size(); ++i) s.add(assertions[i]);
     }
-    for (unsigned i = 0; i < assertions.size(); ++i) s.add(assertions[i]);
     if (extra) s.add(*extra);
     z3::check_result r = s.check();
     if (r == z3::unknown) limit_ = "Z3 returned unknown (" + s.reason_unknown() + ")";
     if (r == z3::sat && out) *out = s.get_model();
+    if (inc) s.pop();
     return r;
   }
 
@@ -229,6 +237,7 @@ class Bmc {
             }
           return false;
         }
+        s_.push_back(!q);
       }
     }
     for (;;) {
@@ -244,7 +253,10 @@ class Bmc {
       z3::model mdl(c_);
       auto r = check(s_, &q, &mdl);
       if (r == z3::unknown) return false;
-      if (r == z3::unsat) break;
+      if (r == z3::unsat) {
+        s_.push_back(!q);  // a proved lemma: the solver need not rediscover it
+        break;
+      }
       auto path = decode_path(mdl, k);
       bool any_recorded = false;
       for (size_t n = 0; n < idx.size(); ++n) {
@@ -369,8 +381,7 @@ class Bmc {
   void extend() {
     size_t k = frames_.size() - 1;
     frames_.push_back(E_.frame("s" + std::to_string(k + 1)));
-    z3::expr sel = E_.selector("sel" + std::to_string(k));
-    s_.push_back(E_.at(E_.trans, frames_[k], &frames_[k + 1], &sel));
+    s_.push_back(E_.at(E_.trans, frames_[k], &frames_[k + 1], "t" + std::to_string(k)));
     s_.push_back(E_.at(E_.domain, frames_[k + 1]));
     // "Frames 0..k+1 are pairwise distinct", for the completeness check.
     for (size_t i = 0; i <= k; ++i) simple_.push_back(E_.distinct(frames_[i], frames_[k + 1]));
@@ -393,21 +404,21 @@ class Bmc {
       f.push_back(E_.frame("i" + std::to_string(k) + "_" + std::to_string(j)));
       s.push_back(E_.at(E_.domain, f[j]));
       if (j > 0) {
-        z3::expr sel = E_.selector("isel" + std::to_string(k) + "_" + std::to_string(j));
-        s.push_back(E_.at(E_.trans, f[j - 1], &f[j], &sel));
+        s.push_back(E_.at(E_.trans, f[j - 1], &f[j], "i" + std::to_string(k) + "_" + std::to_string(j)));
         for (size_t i = 0; i < j; ++i) s.push_back(E_.distinct(f[i], f[j]));
       }
     }
     auto bad_at = [&](size_t j) {
+      std::string tag = "b" + std::to_string(k) + "_" + std::to_string(j);
       z3::expr_vector any(c_);
       for (size_t i = 0; i < props_.size(); ++i)
-        if (!found_[i] && props_[i].check != ir::Check::LockOrder) any.push_back(E_.at(E_.bad[i], f[j]));
-      for (const auto& e : E_.errors) any.push_back(E_.at(e.cond, f[j]));
+        if (!found_[i] && props_[i].check != ir::Check::LockOrder) any.push_back(E_.at(E_.bad[i], f[j], nullptr, tag));
+      for (const auto& e : E_.errors) any.push_back(E_.at(e.cond, f[j], nullptr, tag));
       bool lo_open = false;
       for (size_t i = 0; i < props_.size(); ++i) lo_open |= props_[i].check == ir::Check::LockOrder && !found_[i];
       if (lo_open)
         for (const auto& [key, cond] : E_.edges)
-          if (!edges_.count(key)) any.push_back(E_.at(cond, f[j]));
+          if (!edges_.count(key)) any.push_back(E_.at(cond, f[j], nullptr, tag));
       return z3::mk_or(any);
     };
     for (size_t j = 0; j < k; ++j) s.push_back(!bad_at(j));
@@ -467,6 +478,8 @@ class Bmc {
   z3::expr_vector s_;                 // the unrolling so far: domain, init, transitions
   std::vector<z3::expr_vector> frames_;
   z3::expr_vector simple_{c_};
+  z3::solver inc_{c_, "QF_BV"};
+  unsigned inc_n_ = 0;
   CheckResult r_;
   std::vector<PropertyResult> props_;
   std::vector<bool> found_;

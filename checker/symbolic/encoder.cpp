@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
+#include <optional>
+#include <tuple>
 
 namespace lc::symbolic {
 
@@ -38,9 +41,8 @@ struct Encoder::Impl {
 
   struct Path {
     std::vector<expr> v;
-    expr cond, ok;                 // path condition; no fatal violation so far
-    std::vector<std::pair<size_t, expr>> viol;
-    std::vector<std::pair<std::pair<int, int>, expr>> edges;
+    expr cond;                     // path condition (a fatal violation ends a path)
+    bool dead = false;             // certainly ended by a fatal violation
   };
   struct Alt {
     expr cond;
@@ -61,8 +63,19 @@ struct Encoder::Impl {
   std::vector<ModelErrorCond> merrs;
   std::vector<expr> enabled;       // first-action enabledness, for deadlock
   std::vector<expr> relock;        // state condition: a thread waits on a lock it holds
-  std::vector<Path> done;          // completed paths (macro transitions)
-  size_t first_done = 0;           // where the paths of the current first action start
+  // Conditions over X and the inputs, recorded where they arise (they already carry their
+  // path condition, so paths need not carry them to where they merge).
+  std::vector<std::pair<size_t, expr>> viol;                   // (property index, a step violates it)
+  std::vector<std::pair<std::pair<int, int>, expr>> edges;     // (held, acquired) lock slots
+  std::vector<Path> done;          // one per first action: its step, all paths merged
+  struct Meta {
+    int thread, choose, nchoose;   // choose: which branch of an nchoose-way choose, or -1
+  };
+  std::vector<Meta> meta;          // of each first action
+  std::vector<Path> fatals;        // the states fatal steps lead to (checked, not expanded)
+  std::optional<Path> fatal;       // of the current first action, merged
+  int target = 0;                  // the target of the action being encoded
+  std::vector<expr> inputs;        // free per-step inputs: the choice variables
   std::string unsupported;
 
   Impl(const ir::Program& p_, z3::context& c_, Encoder& e) : p(p_), c(c_), E(e) {}
@@ -93,10 +106,17 @@ struct Encoder::Impl {
       merrs.push_back({e.P.cond && w, {}, ""});  // span and message filled by the caller
       return;
     }
-    e.P.viol.push_back({check_index(k), e.P.cond && e.P.ok && w});
+    viol.push_back({check_index(k), e.P.cond && w});
     Violation probe;
     probe.check = k;
-    if (probe.fatal()) e.P.ok = e.P.ok && !w;
+    if (!probe.fatal()) return;
+    // A fatal violation ends the step here (Machine: the state so far, pc at the action's
+    // target); the path goes on only where it did not happen.
+    Path F{e.P.v, e.P.cond && w};
+    F.v[pc_slot(e.t)] = bv(target);
+    merge(fatal, std::move(F));
+    e.P.cond = e.P.cond && !w;
+    if (w.simplify().is_true()) e.P.dead = true;  // e.g. an index run past the end: the path ends
   }
 
   std::vector<Alt> place(int ei, Ev& e) {
@@ -265,7 +285,7 @@ struct Encoder::Impl {
       }
       err(e, Check::Range, out);
     }
-    for (const auto& a : alts) e.P.v[a.slot] = z3::ite(a.cond && e.P.ok, v, e.P.v[a.slot]);
+    for (const auto& a : alts) e.P.v[a.slot] = a.cond.is_true() ? v : z3::ite(a.cond, v, e.P.v[a.slot]);
   }
 
   Ev ev(Path& P, int t, bool ghost = false) {
@@ -327,8 +347,8 @@ struct Encoder::Impl {
             for (int el = 0; el < std::max(1, f.len); ++el)
               P.v[base + f.off + el] = z3::ite(chosen, bv(f.type == ir::Type::Lock ? 0 : f.init), P.v[base + f.off + el]);
         }
-        merrs.push_back({P.cond && P.ok && none, a.span, "'new " + k.name + "' exceeds max " + std::to_string(k.max) + " (raise 'max' in object " + k.name + ")"});
-        P.ok = P.ok && !none;
+        merrs.push_back({P.cond && none, a.span, "'new " + k.name + "' exceeds max " + std::to_string(k.max) + " (raise 'max' in object " + k.name + ")"});
+        P.cond = P.cond && !none;
         store(alts, a.place, ptr, e, false);
         break;
       }
@@ -343,15 +363,15 @@ struct Encoder::Impl {
             for (int el = 0; el < std::max(1, f.len); ++el)
               err(e, Check::LockMisuse, is_i && P.v[base] != bv(ir::kFreed) && P.v[base + f.off + el] != bv(0));
           }
-          P.v[base] = z3::ite(is_i && P.ok, bv(ir::kFreed), P.v[base]);
+          P.v[base] = z3::ite(is_i, bv(ir::kFreed), P.v[base]);
         }
         break;
       }
       case Act::Lock: {
         for (int l : p.lock_slots)
           for (const auto& alt : lock_alts)
-            if (l != alt.slot) P.edges.push_back({{l, alt.slot}, P.cond && P.ok && alt.cond && P.v[l] == bv(t + 1)});
-        for (const auto& alt : lock_alts) P.v[alt.slot] = z3::ite(alt.cond && P.ok, bv(t + 1), P.v[alt.slot]);
+            if (l != alt.slot) edges.push_back({{l, alt.slot}, P.cond && alt.cond && P.v[l] == bv(t + 1)});
+        for (const auto& alt : lock_alts) P.v[alt.slot] = z3::ite(alt.cond, bv(t + 1), P.v[alt.slot]);
         break;
       }
       case Act::Unlock: {
@@ -409,9 +429,10 @@ struct Encoder::Impl {
         break;
       default: break;
     }
-    int pcs = t < int(p.threads.size()) ? p.threads[t].pc_slot : p.init_pc_slot;
-    P.v[pcs] = bv(a.target);
+    P.v[pc_slot(t)] = bv(a.target);
   }
+
+  int pc_slot(int t) const { return t >= 0 && t < int(p.threads.size()) ? p.threads[t].pc_slot : p.init_pc_slot; }
 
   void finish(Path& P, int t) {
     Ev e = ev(P, t);
@@ -421,48 +442,138 @@ struct Encoder::Impl {
     for (size_t i = 0; i < T.locals.size(); ++i) P.v[base + int(i)] = bv(p.slots[base + int(i)].lo);
   }
 
-  // Runs the continuation of an atomic block from `loc`, forking at choices.
-  void cont(Path P, int t, int loc, int depth) {
+  // A choice variable for the choose at `loc` of thread t inside an atomic block (one per
+  // location: a step passes a location at most once on acyclic blocks, and a cyclic block's
+  // visits get one each).
+  expr choice(int n) {
+    int b = 1;
+    while ((1 << b) < n) ++b;
+    expr v = c.bv_const(("ch" + std::to_string(inputs.size())).c_str(), b);
+    inputs.push_back(v);
+    return v;
+  }
+
+  // Paths are merged where they meet, so a step costs one symbolic state per location of
+  // its atomic block, not one per path through it. Branch guards are mutually exclusive,
+  // and a choose inside a block is decided by a free choice variable, so for given X and
+  // inputs exactly one path is live and an if-then-else over path conditions is exact.
+  void merge(std::optional<Path>& into, Path Q) {
+    if (!into) {
+      into = std::move(Q);
+      return;
+    }
+    Path& P = *into;
+    for (size_t j = 0; j < P.v.size(); ++j)
+      if (!z3::eq(P.v[j], Q.v[j])) P.v[j] = z3::ite(Q.cond, Q.v[j], P.v[j]);
+    P.cond = P.cond || Q.cond;
+  }
+
+  // The atomic continuation reachable from `start`: topological ranks once the back edges
+  // (loops inside the block) are removed, and those back edges as (location, action).
+  struct Shape {
+    std::vector<int> rank;
+    std::vector<std::pair<int, int>> back;
+  };
+  Shape shape(const ir::ThreadTmpl& T, int start) {
+    Shape sh;
+    std::vector<int> mark(T.locs.size(), 0), order;  // 0 new, 1 on the DFS stack, 2 done
+    std::function<void(int)> dfs = [&](int l) {
+      mark[l] = 1;
+      if (T.locs[l].atomic_cont)
+        for (size_t ai = 0; ai < T.locs[l].actions.size(); ++ai) {
+          int to = T.locs[l].actions[ai].target;
+          if (mark[to] == 1) sh.back.push_back({l, int(ai)});
+          if (mark[to] == 0) dfs(to);
+        }
+      mark[l] = 2;
+      order.push_back(l);
+    };
+    dfs(start);
+    sh.rank.assign(T.locs.size(), -1);
+    for (size_t i = 0; i < order.size(); ++i) sh.rank[order[order.size() - 1 - i]] = int(i);
+    return sh;
+  }
+
+  // Runs the rest of a step from `start` (the target of its first action) through the
+  // atomic block's continuation to the one merged end state. Paths meet at a location in
+  // the same iteration of every loop of the block (counted per back edge), so loop counters
+  // stay concrete and a loop's exit is decided by simplification.
+  std::optional<Path> cont(Path P0, int t, int start) {
     const ir::ThreadTmpl& T = p.tmpls[p.threads[t].tmpl];
-    if (!T.locs[loc].atomic_cont) {
-      if (loc == T.end) finish(P, t);
-      done.push_back(std::move(P));
-      return;
+    Shape sh = shape(T, start);
+    // (back edges taken, rank, iterations per back edge): predecessors sort first.
+    using Key = std::tuple<int, int, std::vector<int>>;
+    std::map<Key, std::optional<Path>> pending;
+    pending[Key{0, sh.rank[start], std::vector<int>(sh.back.size(), 0)}] = std::move(P0);
+    std::optional<Path> out;
+    while (!pending.empty()) {
+      auto node = pending.extract(pending.begin());
+      auto& [taken, rank, iters] = node.key();
+      Path P = std::move(*node.mapped());
+      int loc = -1;
+      for (size_t l = 0; l < sh.rank.size() && loc < 0; ++l)
+        if (sh.rank[l] == rank) loc = int(l);
+      if (!T.locs[loc].atomic_cont) {
+        if (loc == T.end) finish(P, t);
+        merge(out, std::move(P));
+        continue;
+      }
+      if (taken > 200) {
+        int l = p.file->line_col(T.locs[loc].actions.empty() ? T.span.begin : T.locs[loc].actions[0].span.begin).first;
+        unsupported = "the atomic block of " + p.threads[t].name + " loops (line " + std::to_string(l) +
+                      ") more than 200 times; the symbolic engine unrolls atomic blocks";
+        return std::nullopt;
+      }
+      const auto& acts = T.locs[loc].actions;
+      int nchoose = 0;
+      for (const auto& a : acts) nchoose += a.kind == Act::Choose;
+      expr ch = nchoose > 1 ? choice(nchoose) : bv(0);
+      expr any = fls();
+      int ci = 0;
+      for (size_t ai = 0; ai < acts.size(); ++ai) {
+        const ir::Action& a = acts[ai];
+        Path Q = P;
+        std::vector<Alt> alts;
+        target = a.target;
+        expr g = guard(Q, t, a, &alts, true);
+        any = any || g;
+        if (a.kind == Act::Choose && nchoose > 1) {
+          unsigned b = ch.get_sort().bv_size();
+          g = g && (ci == nchoose - 1 ? z3::uge(ch, c.bv_val(ci, b)) : ch == c.bv_val(ci, b));
+          ++ci;
+        }
+        // Prune what is decided already (a loop bound reached on concrete values).
+        if (g.simplify().is_false()) continue;
+        Q.cond = Q.cond && g;
+        apply(Q, t, a, alts);
+        if (Q.dead) continue;
+        std::vector<int> next = iters;
+        int next_taken = taken;
+        for (size_t bi = 0; bi < sh.back.size(); ++bi)
+          if (sh.back[bi] == std::make_pair(loc, int(ai))) ++next[bi], ++next_taken;
+        merge(pending[Key{next_taken, sh.rank[a.target], std::move(next)}], std::move(Q));
+      }
+      merrs.push_back({P.cond && !any, acts.empty() ? T.span : acts[0].span,
+                       "an atomic block blocks after its first statement"});
     }
-    // Paths through an atomic block are enumerated, not merged: cap them so a block with
-    // many sequential branches fails fast instead of exhausting memory.
-    if (!unsupported.empty()) return;
-    if (depth > 200 || done.size() - first_done > 2048) {
-      const ir::Action& a0 = T.locs[loc].actions.empty() ? ir::Action{} : T.locs[loc].actions[0];
-      int l = p.file->line_col(a0.span.begin).first;
-      unsupported = "the atomic block of " + p.threads[t].name + " at line " + std::to_string(l) +
-                    " has more than 2048 paths (or 200 actions); the symbolic engine enumerates them";
-      return;
-    }
-    expr any = fls();
-    for (const auto& a : T.locs[loc].actions) {
-      Path Q = P;
-      std::vector<Alt> alts;
-      expr g = guard(Q, t, a, &alts, true);
-      any = any || g;
-      Q.cond = Q.cond && g;
-      apply(Q, t, a, alts);
-      cont(std::move(Q), t, a.target, depth + 1);
-    }
-    merrs.push_back({P.cond && P.ok && !any, T.locs[loc].actions.empty() ? T.span : T.locs[loc].actions[0].span,
-                     "an atomic block blocks after its first statement"});
+    return out;
   }
 
   void build() {
-    Path base{xval, tru(), tru(), {}, {}};
+    Path base{xval, tru()};
     for (int t = 0; t < int(p.threads.size()); ++t) {
       const ir::ThreadTmpl& T = p.tmpls[p.threads[t].tmpl];
       expr pc = base.v[p.threads[t].pc_slot];
       for (int L = 0; L < int(T.locs.size()); ++L) {
         if (L == T.end || T.locs[L].atomic_cont) continue;
+        int nchoose = 0, ci = 0;
+        for (const auto& a : T.locs[L].actions) nchoose += a.kind == Act::Choose;
         for (const auto& a : T.locs[L].actions) {
+          meta.push_back({t, a.kind == Act::Choose && nchoose > 1 ? ci++ : -1, nchoose});
           Path P = base;
           P.cond = pc == bv(L);
+          fatal.reset();
+          target = a.target;
           std::vector<Alt> alts;
           // The false branch of a condition does not report its evaluation errors again.
           bool record = !(a.kind == Act::Branch && !a.branch_value);
@@ -472,19 +583,20 @@ struct Encoder::Impl {
             for (const auto& alt : alts) own = own || (alt.cond && base.v[alt.slot] == bv(t + 1));
             relock.push_back(pc == bv(L) && own);
           }
-          P.cond = P.cond && g;
-          enabled.push_back(P.cond);
-          first_done = done.size();
+          P.cond = P.cond && g;               // (guard errors already cut their fatal part)
+          enabled.push_back(pc == bv(L) && g);  // errors in a guard enable the step (it reports them)
           apply(P, t, a, alts);
-          cont(std::move(P), t, a.target, 1);
+          auto step = cont(std::move(P), t, a.target);
           if (!unsupported.empty()) return;
+          done.push_back(step ? std::move(*step) : Path{xval, fls()});
+          if (fatal) fatals.push_back(std::move(*fatal));
         }
       }
     }
   }
 };
 
-Encoder::Encoder(const ir::Program& p, z3::context& c) : X(c), Y(c), sel(c), trans(c), domain(c), p_(p), c_(c) {
+Encoder::Encoder(const ir::Program& p, z3::context& c) : X(c), Y(c), inputs(c), trans(c), domain(c), p_(p), c_(c) {
   Impl I(p, c, *this);
   size_t n = p.slots.size();
   // Values are W-bit two's complement: wide enough for every slot and constant, with
@@ -515,21 +627,39 @@ Encoder::Encoder(const ir::Program& p, z3::context& c) : X(c), Y(c), sel(c), tra
     return;
   }
   ntrans_ = I.done.size();
-  int sb = 1;
-  while ((size_t(1) << sb) <= ntrans_) ++sb;
-  sel = c.bv_const("sel", sb);
+  // The inputs of a step: which thread runs (sel), which branch of a choose it takes
+  // (fch, and the choice variables of atomic blocks). The thread's pc and the guards decide
+  // the rest, so the solver searches over threads, not over every action of the model.
+  auto width = [](size_t n) {
+    unsigned b = 1;
+    while ((size_t(1) << b) < n) ++b;
+    return b;
+  };
+  unsigned sb = width(p.threads.size());
+  expr sel = c.bv_const("sel", sb);
+  inputs.push_back(sel);
+  int maxch = 1;
+  for (const auto& m : I.meta) maxch = std::max(maxch, m.nchoose);
+  unsigned fb = width(size_t(maxch));
+  expr fch = c.bv_const("fch", fb);
+  if (maxch > 1) inputs.push_back(fch);
+  for (const auto& ch : I.inputs) inputs.push_back(ch);
 
-  // T: sel picks an allowed path; every slot of Y is that path's value (or unchanged).
+  // T: the selected thread takes its one enabled step (exactly one first action matches
+  // the pc, the guards and the choice); every slot of Y is that step's value (or unchanged).
   std::vector<expr> next = I.xval;
-  z3::expr_vector conj(c);
-  conj.push_back(z3::ult(sel, c.bv_val(uint64_t(ntrans_), sb)));
+  z3::expr_vector conj(c), some(c);
   for (size_t i = ntrans_; i-- > 0;) {
     const auto& P = I.done[i];
-    expr is_i = sel == c.bv_val(uint64_t(i), sb);
-    conj.push_back(z3::implies(is_i, P.cond && P.ok));
+    const auto& m = I.meta[i];
+    expr is_i = sel == c.bv_val(uint64_t(m.thread), sb) && P.cond;
+    if (m.choose >= 0)
+      is_i = is_i && (m.choose == m.nchoose - 1 ? z3::uge(fch, c.bv_val(m.choose, fb)) : fch == c.bv_val(m.choose, fb));
+    some.push_back(is_i);
     for (size_t j = 0; j < n; ++j)
       if (!z3::eq(P.v[j], I.xval[j])) next[j] = z3::ite(is_i, P.v[j], next[j]);
   }
+  conj.push_back(z3::mk_or(some));
   for (size_t j = 0; j < n; ++j) {
     expr raw = next[j] - I.bv(p.slots[j].lo);
     conj.push_back(Y[j] == (unsigned(I.bits[j]) < I.W ? raw.extract(I.bits[j] - 1, 0) : raw));
@@ -563,8 +693,7 @@ Encoder::Encoder(const ir::Program& p, z3::context& c) : X(c), Y(c), sel(c), tra
   // relocking on the state; user properties on the state (ghost view).
   auto props = properties_of(p);
   for (size_t i = 0; i < props.size(); ++i) bad.push_back(c.bool_val(false));
-  for (const auto& P : I.done)
-    for (const auto& [k, cond] : P.viol) bad[k] = bad[k] || cond;
+  for (const auto& [k, cond] : I.viol) bad[k] = bad[k] || cond;
   size_t lm = check_index(Check::LockMisuse), dl = check_index(Check::Deadlock);
   for (const auto& r : I.relock) bad[lm] = bad[lm] || r;
   expr any_enabled = c.bool_val(false);
@@ -573,7 +702,7 @@ Encoder::Encoder(const ir::Program& p, z3::context& c) : X(c), Y(c), sel(c), tra
   for (const auto& th : p.threads) all_done = all_done && I.xval[th.pc_slot] == I.bv(p.tmpls[th.tmpl].end);
   bad[dl] = !any_enabled && !all_done;
   for (size_t pi = 0; pi < p.properties.size(); ++pi) {
-    Impl::Path P{I.xval, c.bool_val(true), c.bool_val(true), {}, {}};
+    Impl::Path P{I.xval, c.bool_val(true)};
     size_t before = I.merrs.size();
     Impl::Ev e = I.ev(P, -1, true);
     expr holds = I.truth(I.eval(p.properties[pi].expr, e));
@@ -587,13 +716,12 @@ Encoder::Encoder(const ir::Program& p, z3::context& c) : X(c), Y(c), sel(c), tra
   }
   // A fatal step ends its path, but the state it leads to is still checked (LANGUAGE.md):
   // its invariants and finals.
-  for (auto& P : I.done) {
-    expr fatal = P.cond && !P.ok;
-    if (fatal.simplify().is_false()) continue;
+  for (auto& P : I.fatals) {
+    const expr& fatal = P.cond;
     expr done_after = c.bool_val(true);
     for (const auto& th : p.threads) done_after = done_after && P.v[th.pc_slot] == I.bv(p.tmpls[th.tmpl].end);
     for (size_t pi = 0; pi < p.properties.size(); ++pi) {
-      Impl::Path Q{P.v, c.bool_val(true), c.bool_val(true), {}, {}};
+      Impl::Path Q{P.v, c.bool_val(true)};
       Impl::Ev e = I.ev(Q, -1, true);
       e.record = false;
       expr holds = I.truth(I.eval(p.properties[pi].expr, e));
@@ -601,8 +729,7 @@ Encoder::Encoder(const ir::Program& p, z3::context& c) : X(c), Y(c), sel(c), tra
       bad[idx] = bad[idx] || (fatal && (p.properties[pi].is_final ? done_after : c.bool_val(true)) && !holds);
     }
   }
-  for (const auto& P : I.done)
-    for (const auto& e : P.edges) edges.push_back(e);
+  edges = I.edges;
   errors = I.merrs;
 
   // Initial states: the init block runs on concrete values, so the Machine computes them.
@@ -649,9 +776,7 @@ z3::expr_vector Encoder::frame(const std::string& prefix) {
   return f;
 }
 
-expr Encoder::selector(const std::string& name) { return c_.bv_const(name.c_str(), sel.get_sort().bv_size()); }
-
-expr Encoder::at(const expr& f, const z3::expr_vector& cur, const z3::expr_vector* next, const expr* s) {
+expr Encoder::at(const expr& f, const z3::expr_vector& cur, const z3::expr_vector* next, const std::string& tag) {
   z3::expr_vector from(c_), to(c_);
   for (unsigned j = 0; j < X.size(); ++j) {
     from.push_back(X[j]);
@@ -662,10 +787,11 @@ expr Encoder::at(const expr& f, const z3::expr_vector& cur, const z3::expr_vecto
       from.push_back(Y[j]);
       to.push_back((*next)[j]);
     }
-  if (s) {
-    from.push_back(sel);
-    to.push_back(*s);
-  }
+  if (!tag.empty())
+    for (unsigned j = 0; j < inputs.size(); ++j) {
+      from.push_back(inputs[j]);
+      to.push_back(c_.bv_const((inputs[j].decl().name().str() + "_" + tag).c_str(), inputs[j].get_sort().bv_size()));
+    }
   return const_cast<expr&>(f).substitute(from, to);
 }
 

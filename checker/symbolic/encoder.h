@@ -24,17 +24,18 @@ class Encoder {
   Encoder(const ir::Program& p, z3::context& c);
   const ir::Program& program() const { return p_; }
 
-  // Fresh raw variables of one frame ("s<k>_<slot>") and its transition selector.
+  // Fresh raw variables of one frame ("<prefix>_<slot>").
   z3::expr_vector frame(const std::string& prefix);
-  z3::expr selector(const std::string& name);
-  // The template formulas, instantiated for frames: `at(f, X->cur, Y->next, sel)`.
+  // The template formulas, instantiated for frames: `at(f, X->cur, Y->next)`. A non-empty
+  // `tag` also renames the step's free inputs (the selector and choice variables) to fresh
+  // "<input>_<tag>" constants: each step of an unrolling chooses on its own.
   z3::expr at(const z3::expr& f, const z3::expr_vector& cur, const z3::expr_vector* next = nullptr,
-              const z3::expr* sel = nullptr);
+              const std::string& tag = "");
 
-  // Template (over X, Y, sel):
+  // Template (over X, Y and the inputs):
   z3::expr_vector X, Y;
-  z3::expr sel;
-  z3::expr trans;                    // T(X, sel, Y): sel picks an enabled step without a fatal violation; Y is its effect
+  z3::expr_vector inputs;            // sel (which first action), then the choice variables
+  z3::expr trans;                    // T(X, inputs, Y): sel picks an enabled step without a fatal violation; Y is its effect
   z3::expr domain;                   // X holds valid raw values
   std::vector<z3::expr> bad;         // per property (properties_of order): X, or a step from X, violates it
   std::vector<std::pair<std::pair<int, int>, z3::expr>> edges;  // (held, acquired) lock slots -> condition over X
