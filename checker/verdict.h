@@ -45,6 +45,7 @@ struct Stats {
   double seconds = 0;
   double bytes_per_state = 0;
   size_t state_bytes = 0;          // packed state vector size
+  std::vector<double> depth_seconds;  // symbolic engines: [k] = seconds until depth k was checked
 };
 
 enum class Outcome { Complete, StoppedAtViolation, LimitHit, ModelError };

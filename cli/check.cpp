@@ -54,6 +54,7 @@ int run_check(const CheckArgs& a) {
       if (a.stats) {
         j["stats"]["seconds"] = r.stats.seconds;
         j["stats"]["bytes_per_state"] = r.stats.bytes_per_state;
+        if (!r.stats.depth_seconds.empty()) j["stats"]["depth_seconds"] = r.stats.depth_seconds;
       }
       models.push_back(j);
       continue;

@@ -15,6 +15,8 @@ void add_limit_options(CLI::App* c, LimitArgs& a) {
   c->add_option("--memory", a.memory, "Stop when the state store exceeds this many MB (exit 3)")
       ->check(CLI::Range(uint64_t(1), uint64_t(1) << 30));
   c->add_option("--timeout", a.timeout, "Stop after this many seconds (exit 3)")->check(CLI::PositiveNumber);
+  c->add_option("--rlimit", a.rlimit, "Symbolic engines: Z3 resource limit per query (unknown, exit 3, when hit; deterministic, unlike --timeout)")
+      ->check(CLI::Range(uint64_t(1), uint64_t(4294967295u)));
 }
 
 ExploreOptions explore_options(const LimitArgs& a, bool all) {
@@ -34,6 +36,7 @@ symbolic::SymbolicOptions symbolic_options(const LimitArgs& a, bool all) {
   so.induction = a.engine == "induction" || a.engine == "all";
   so.all = all;
   so.timeout_s = a.timeout;
+  so.rlimit = a.rlimit;
   return so;
 }
 

@@ -12,9 +12,10 @@ struct LimitArgs {
   uint64_t max_states = 0, memory = 0;
   uint32_t depth = 0;
   double timeout = 0;
+  uint64_t rlimit = 0;
 };
 
-// --engine, --depth, --max-states, --memory, --timeout.
+// --engine, --depth, --max-states, --memory, --timeout, --rlimit.
 void add_limit_options(CLI::App* c, LimitArgs& a);
 // Explorer options from the limits; progress on stderr when it is a terminal.
 ExploreOptions explore_options(const LimitArgs& a, bool all);

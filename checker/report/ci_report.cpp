@@ -301,7 +301,8 @@ std::vector<CiCase> ci_cases(const CiModel& m) {
       c.outcome = CiOutcome::Inconclusive;
       c.message = "inconclusive: not decided, " +
                   (r.limit.empty() ? std::string("the search stopped early") : "limit hit (" + r.limit + ")") + " after " +
-                  std::to_string(r.stats.states) + " states, depth " + std::to_string(r.stats.depth);
+                  (r.engine == "explicit" ? std::to_string(r.stats.states) + " states, depth " : "depth ") +
+                  std::to_string(r.stats.depth);
     }
     c.file = at.file;
     c.line = at.line;

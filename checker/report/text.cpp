@@ -15,13 +15,21 @@ static std::string num(double v, const char* f) {
   return b;
 }
 
+// Symbolic engines: when each depth was done ("depth-seconds: 1=0.012 2=0.031 ...").
+static std::string depth_times(const Stats& s) {
+  if (s.depth_seconds.empty()) return "";
+  std::string out = "depth-seconds:";
+  for (size_t k = 0; k < s.depth_seconds.size(); ++k) out += " " + std::to_string(k) + "=" + num(s.depth_seconds[k], "%.3f");
+  return out + "\n";
+}
+
 std::string render_stats(const CheckResult& r) {
   const Stats& s = r.stats;
   double rate = s.seconds > 0 ? s.states / s.seconds : 0;
   return "stats: states=" + std::to_string(s.states) + " transitions=" + std::to_string(s.transitions) +
          " depth=" + std::to_string(s.depth) + " bytes/state=" + num(s.bytes_per_state, "%.1f") +
          " state-vector=" + std::to_string(s.state_bytes) + " states/s=" + num(rate, "%.0f") +
-         " time=" + num(s.seconds, "%.3f") + "s\n";
+         " time=" + num(s.seconds, "%.3f") + "s\n" + depth_times(s);
 }
 
 static constexpr size_t kMaxCell = 72;
@@ -156,7 +164,8 @@ std::string render_text(const ir::Program& p, const CheckResult& r) {
       break;
     case Outcome::LimitHit:
       result = std::string(violated ? "VIOLATED, " : "") + "INCONCLUSIVE: limit hit (" + r.limit + ") after " +
-               std::to_string(r.stats.states) + " states, depth " + std::to_string(r.stats.depth);
+               (r.engine == "explicit" ? std::to_string(r.stats.states) + " states, depth " : "depth ") +
+               std::to_string(r.stats.depth);
       break;
     case Outcome::ModelError: result = "MODEL ERROR"; break;
   }

@@ -104,6 +104,7 @@ class Bmc {
     for (uint32_t k = 0;; ++k) {
       depth_ = k;
       if (!check_frame(k)) return finish();
+      r_.stats.depth_seconds.push_back(std::chrono::duration<double>(Clock::now() - t0_).count());
       if (stop_) return finish();
       if (k == o_.depth) break;
       extend();
@@ -146,6 +147,7 @@ class Bmc {
     z3::solver& s = inc ? inc_ : fresh;
     z3::params prm(c_);
     prm.set("timeout", budget_ms() ? budget_ms() : 4294967295u);
+    prm.set("rlimit", unsigned(std::min<uint64_t>(o_.rlimit, 4294967295u)));
     s.set(prm);
     if (inc) {
       for (; inc_n_ < s_.size(); ++inc_n_) s.add(s_[inc_n_]);
@@ -155,7 +157,15 @@ class Bmc {
     }
     if (extra) s.add(*extra);
     z3::check_result r = s.check();
-    if (r == z3::unknown) limit_ = "Z3 returned unknown (" + s.reason_unknown() + ")";
+    if (r == z3::unknown) {
+      char t[32];
+      snprintf(t, sizeof t, "%g", o_.timeout_s);
+      bool out_of_time = o_.timeout_s > 0 && std::chrono::duration<double>(Clock::now() - t0_).count() >= o_.timeout_s;
+      limit_ = out_of_time ? "timeout " + std::string(t) + " s (while checking depth " + std::to_string(depth_) + ")"
+                           : "Z3 returned unknown (" + s.reason_unknown() +
+                                 (o_.rlimit ? "; --rlimit " + std::to_string(o_.rlimit) + " per query" : "") + ") at depth " +
+                                 std::to_string(depth_);
+    }
     if (r == z3::sat && out) *out = s.get_model();
     if (inc) s.pop();
     return r;

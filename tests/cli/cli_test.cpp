@@ -43,6 +43,33 @@ TEST_CASE("cli: bad flags and missing files are usage errors (exit 2)") {
   CHECK(r.err.find("--engine") != std::string::npos);
   r = run_cli("check --depth 0 specs/examples/abba_deadlock.lc");
   CHECK(r.status == 2);
+  r = run_cli("check --engine bmc --rlimit 0 specs/examples/abba_deadlock.lc");
+  CHECK(r.status == 2);
+  CHECK(r.err.find("--rlimit") != std::string::npos);
+  r = run_cli("check --engine bmc --timeout -1 specs/examples/abba_deadlock.lc");
+  CHECK(r.status == 2);
+  CHECK(r.err.find("--timeout") != std::string::npos);
+}
+
+TEST_CASE("cli: the symbolic engines: violation 1, proof 0, bound 3, timeout 3, Z3 unknown 3") {
+  auto r = run_cli("check --engine bmc specs/examples/abba_deadlock.lc");
+  CHECK(r.status == 1);
+  CHECK(r.out.find("engine bmc (Z3 4.") != std::string::npos);
+  r = run_cli("check --engine induction --depth 10 tests/regress/checks/induction_counter_holds.lc");
+  CHECK(r.status == 0);
+  CHECK(r.out.find("  proved by k-induction at k = 1\n") != std::string::npos);
+  r = run_cli("check --engine bmc --depth 4 specs/examples/lost_refcount_fixed.lc");
+  CHECK(r.status == 3);
+  CHECK(r.out.find("result: INCONCLUSIVE: limit hit (no violation up to depth 4 (bounded: not a proof)) after depth 4") !=
+        std::string::npos);
+  r = run_cli("check --engine bmc --depth 1000 --timeout 1 specs/iommufd/v1.lc");
+  CHECK(r.status == 3);
+  CHECK(r.out.find("INCONCLUSIVE: limit hit (timeout 1 s (while checking depth ") != std::string::npos);
+  // A resource limit makes Z3 give up deterministically: unknown is inconclusive, never a pass.
+  r = run_cli("check --engine bmc --depth 8 --rlimit 10000 specs/examples/lost_refcount_fixed.lc");
+  CHECK(r.status == 3);
+  CHECK(r.out.find("INCONCLUSIVE: limit hit (Z3 returned unknown (sat.canceled; --rlimit 10000 per query) at depth 5) "
+                   "after depth 5") != std::string::npos);
 }
 
 TEST_CASE("cli: exit status 3 when a limit is hit, saying how far it got") {
