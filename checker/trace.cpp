@@ -25,7 +25,8 @@ struct Recorder : StepSink {
 
 }  // namespace
 
-bool rebuild_trace(const Machine& m, const std::vector<std::vector<uint8_t>>& path, int last_ordinal, Trace* out) {
+bool rebuild_trace(const Machine& m, const std::vector<std::vector<uint8_t>>& path, int last_ordinal, Trace* out,
+                   bool from_initial) {
   size_t n = m.state_size();
   out->steps.clear();
   if (path.empty()) {  // the violating step is the init block itself
@@ -39,7 +40,7 @@ bool rebuild_trace(const Machine& m, const std::vector<std::vector<uint8_t>>& pa
     return true;
   }
   // The first state is an initial state: when the model has init, show that step.
-  if (m.program().init_tmpl >= 0) {
+  if (from_initial && m.program().init_tmpl >= 0) {
     Recorder r;
     r.size = n;
     r.want = [&](const uint8_t* s, const StepInfo& info) {

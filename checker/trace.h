@@ -22,10 +22,12 @@ struct Trace {
 };
 
 // Re-executes a path of states (each a successor of the previous; the first an initial
-// state) and records what each step did. `last_ordinal` >= 0 appends the violating step
+// state unless `from_initial` is false, as for a k-induction counterexample, which starts
+// anywhere) and records what each step did. `last_ordinal` >= 0 appends the violating step
 // with that successor ordinal from the last state. Returns false if the path does not
 // replay (an internal error: engines must only hand in paths of this machine).
-bool rebuild_trace(const Machine& m, const std::vector<std::vector<uint8_t>>& path, int last_ordinal, Trace* out);
+bool rebuild_trace(const Machine& m, const std::vector<std::vector<uint8_t>>& path, int last_ordinal, Trace* out,
+                   bool from_initial = true);
 
 // Appends to `t` the first step of `thread` from t's last state that acquires `lock`.
 bool append_acquisition(const Machine& m, Trace* t, int thread, int lock);

@@ -61,6 +61,10 @@ struct CheckResult {
   std::string error;               // model error: rendered diagnostic
   std::string note;                // engine remark: "proved by k-induction at k = 4", ...
   std::optional<Trace> error_trace;  // the path that reached a run-time model error
+  // k-induction whose step case failed: k+1 states, the first arbitrary (not necessarily
+  // reachable), none violating a property before the last step. trace.start is that state.
+  std::optional<Counterexample> cti;
+  uint32_t cti_k = 0;
 
   bool any_violated() const;
   // 0 all hold, 1 a violation, 2 model error, 3 inconclusive.

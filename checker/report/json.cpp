@@ -106,6 +106,22 @@ json to_json(const ir::Program* p, const CheckResult& r) {
     }
   }
   j["counterexamples"] = cexs;
+  if (p && r.cti) {
+    Machine m(*p);
+    const Counterexample& c = *r.cti;
+    StateView v = view_state(m, c.trace.start);
+    json threads = json::object(), values = json::object();
+    for (const auto& [name, at] : v.threads) threads[name] = at;
+    for (const auto& [name, val] : v.values) values[name] = val;
+    j["induction_cti"] = {{"k", r.cti_k},
+                          {"property", c.property},
+                          {"check", ir::check_name(c.violation.check)},
+                          {"message", c.violation.message},
+                          {"location", loc_json(*p, c.violation.span)},
+                          {"violating_step", c.violation_in_last_step},
+                          {"start", {{"threads", threads}, {"values", values}}},
+                          {"trace", trace_json(m, c.trace, c.violation_in_last_step)}};
+  }
   j["stats"] = {{"states", r.stats.states},
                 {"transitions", r.stats.transitions},
                 {"depth", r.stats.depth},

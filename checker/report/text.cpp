@@ -158,7 +158,9 @@ std::string render_text(const ir::Program& p, const CheckResult& r) {
   }
   std::string result;
   switch (r.outcome) {
-    case Outcome::Complete: result = violated ? "VIOLATED" : "ALL HOLD (every reachable state explored)"; break;
+    case Outcome::Complete:
+      result = violated ? "VIOLATED" : r.engine == "explicit" ? "ALL HOLD (every reachable state explored)" : "ALL HOLD (proved)";
+      break;
     case Outcome::StoppedAtViolation:
       result = "VIOLATED (stopped at the first violation; --all checks every property)";
       break;
@@ -191,6 +193,19 @@ std::string render_text(const ir::Program& p, const CheckResult& r) {
     std::vector<int> extra;
     for (const auto& b : c.blocked) extra.push_back(b.thread);
     out += render_race(m, c.trace, c.violation_in_last_step, extra);
+    out += describe(m, c);
+  }
+  if (r.cti) {
+    const Counterexample& c = *r.cti;
+    out += "\n--- counterexample to induction at k = " + std::to_string(r.cti_k) + ": " + c.property + ": " +
+           c.violation.message + "\n";
+    out += "  From this state (it need not be reachable) the steps below keep every property until the\n"
+           "  violation. An invariant that is false here, but true in every reachable state, strengthens\n"
+           "  the induction.\n";
+    StateView v = view_state(m, c.trace.start);
+    for (const auto& [name, at] : v.threads) out += "    " + name + ": " + at + "\n";
+    for (const auto& [name, val] : v.values) out += "    " + name + " = " + val + "\n";
+    out += render_race(m, c.trace, c.violation_in_last_step);
     out += describe(m, c);
   }
   return out;

@@ -123,4 +123,51 @@ std::vector<std::string> object_history(const Machine& m, const Trace& t, int64_
   return out;
 }
 
+StateView view_state(const Machine& m, const std::vector<uint8_t>& s) {
+  const ir::Program& p = m.program();
+  StateView v;
+  struct First : StepSink {
+    std::vector<uint8_t> state;
+    size_t n = 0;
+    void successor(const uint8_t* s, const StepInfo&) override {
+      if (state.empty()) state.assign(s, s + n);
+    }
+  } init;
+  init.n = m.state_size();
+  m.initial(init);
+  std::vector<bool> is_pc(p.slots.size(), false);
+  for (int t = 0; t < m.threads(); ++t) {
+    is_pc[p.threads[t].pc_slot] = true;
+    const ir::ThreadTmpl& T = p.tmpls[p.threads[t].tmpl];
+    int loc = m.pc(s.data(), t);
+    std::string at = "finished";
+    if (loc != T.end) {
+      const ir::Location& L = T.locs[loc];
+      at = L.actions.empty() ? where(p, T.span) : where(p, L.actions[0].span) + " '" + action_text(p, L.actions[0]) + "'";
+      if (loc == T.entry) at += " (not started)";
+    }
+    v.threads.push_back({thread_name(m, t), at});
+  }
+  if (p.init_pc_slot >= 0) is_pc[p.init_pc_slot] = true;
+  std::vector<bool> is_status(p.slots.size(), false);
+  for (const auto& k : p.kinds)
+    for (int i = 0; i < k.max; ++i) is_status[k.first_slot + i * k.stride] = true;
+  for (size_t j = 0; j < p.slots.size(); ++j) {
+    if (is_pc[j]) continue;
+    int64_t x = m.get(s.data(), int(j));
+    if (!init.state.empty() && x == m.get(init.state.data(), int(j))) continue;
+    std::string val;
+    if (is_status[j]) {
+      val = x == ir::kAlive ? "allocated" : x == ir::kFreed ? "freed" : "unallocated";
+    } else switch (p.slots[j].type) {
+      case ir::Type::Ptr: val = p.pointer_name(x); break;
+      case ir::Type::Bool: val = x ? "true" : "false"; break;
+      case ir::Type::Lock: val = x ? "held by " + thread_name(m, int(x) - 1) : "free"; break;
+      default: val = std::to_string(x);
+    }
+    v.values.push_back({p.slot_name(int(j)), val});
+  }
+  return v;
+}
+
 }  // namespace lc

@@ -29,6 +29,14 @@ std::string action_text(const ir::Program& p, const ir::Action& a);
 std::string thread_name(const Machine& m, int thread);
 // "file:line:col" of a span.
 std::string where(const ir::Program& p, Span s);
+// A state as a reader needs it when it is not reached from init (a k-induction
+// counterexample): where each thread is, and every value that differs from the initial
+// state ("xa[0]" -> "idev#0", "idev#0.users" -> "2").
+struct StateView {
+  std::vector<std::pair<std::string, std::string>> threads;  // name -> "file:line:col 'statement'" / "finished"
+  std::vector<std::pair<std::string, std::string>> values;
+};
+StateView view_state(const Machine& m, const std::vector<uint8_t>& s);
 // Where each object involved in a violation was allocated and freed, in trace terms.
 std::vector<std::string> object_history(const Machine& m, const Trace& t, int64_t instance);
 

@@ -23,7 +23,7 @@ std::string version_string() {
 // Finds on the Machine the violation of property `pi` at the end of `path` (a state
 // violation of the last state, or a violating step from it) and builds the counterexample.
 bool counterexample_from_path(const Machine& m, const PropertyResult& pr,
-                              const std::vector<std::vector<uint8_t>>& path, Counterexample* out) {
+                              const std::vector<std::vector<uint8_t>>& path, Counterexample* out, bool from_initial = true) {
   const ir::Program& p = m.program();
   out->property = pr.name;
   const uint8_t* last = path.back().data();
@@ -33,7 +33,7 @@ bool counterexample_from_path(const Machine& m, const PropertyResult& pr,
     auto violated = [&](const uint8_t* s) {
       return (!prop.is_final || m.all_finished(s)) && m.check_property(s, pr.property, nullptr) == 0;
     };
-    if (violated(last)) return rebuild_trace(m, path, -1, &out->trace);
+    if (violated(last)) return rebuild_trace(m, path, -1, &out->trace, from_initial);
     // Else the state a fatal step from `last` leads to (it is checked, not expanded).
     struct After : StepSink {
       std::function<bool(const uint8_t*)> bad;
@@ -45,13 +45,13 @@ bool counterexample_from_path(const Machine& m, const PropertyResult& pr,
     after.bad = violated;
     m.successors(last, after);
     if (after.ordinal < 0) return false;
-    return rebuild_trace(m, path, after.ordinal, &out->trace);
+    return rebuild_trace(m, path, after.ordinal, &out->trace, from_initial);
   }
   if (pr.check == ir::Check::Deadlock) {
     out->violation.check = ir::Check::Deadlock;
     out->violation.message = "no thread can run, and not every thread has finished";
     out->blocked = m.blocked(last);
-    return rebuild_trace(m, path, -1, &out->trace);
+    return rebuild_trace(m, path, -1, &out->trace, from_initial);
   }
   struct Find : StepSink {
     ir::Check want;
@@ -75,11 +75,11 @@ bool counterexample_from_path(const Machine& m, const PropertyResult& pr,
   if (f.step) {
     out->violation = *f.step;
     out->violation_in_last_step = true;
-    return rebuild_trace(m, path, f.ordinal, &out->trace);
+    return rebuild_trace(m, path, f.ordinal, &out->trace, from_initial);
   }
   if (f.state) {
     out->violation = *f.state;
-    return rebuild_trace(m, path, -1, &out->trace);
+    return rebuild_trace(m, path, -1, &out->trace, from_initial);
   }
   return false;
 }
@@ -433,10 +433,25 @@ class Bmc {
     };
     for (size_t j = 0; j < k; ++j) s.push_back(!bad_at(j));
     z3::expr last = bad_at(k);
-    auto r = check(s, &last, nullptr);
+    z3::model mdl(c_);
+    auto r = check(s, &last, &mdl);
     if (r == z3::unknown) return -1;
-    if (r == z3::sat) cti_note_ = " (a counterexample to induction exists: strengthen with an invariant)";
-    return r == z3::unsat ? 1 : 0;
+    if (r == z3::unsat) return 1;
+    cti_note_ = " (its counterexample to induction is shown)";
+    // Keep the counterexample to induction of the deepest k tried, replayed on the Machine.
+    std::vector<std::vector<uint8_t>> path;
+    for (size_t j = 0; j <= k; ++j) path.push_back(E_.decode(mdl, f[j]));
+    r_.cti.reset();
+    for (size_t i = 0; i < props_.size() && !r_.cti; ++i) {
+      if (found_[i] || props_[i].check == ir::Check::LockOrder) continue;
+      if (!mdl.eval(E_.at(E_.bad[i], f[k], nullptr, "b" + std::to_string(k) + "_" + std::to_string(k)), true).is_true()) continue;
+      Counterexample cx;
+      if (counterexample_from_path(m_, props_[i], path, &cx, false)) {
+        r_.cti = std::move(cx);
+        r_.cti_k = uint32_t(k);
+      }
+    }
+    return 0;
   }
 
   CheckResult finish_limit(const std::string& why) {

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "checker/report/report.h"
 #include "checker/symbolic/bmc.h"
 #include "tests/support.h"
 
@@ -79,6 +80,35 @@ TEST_CASE("symbolic: k-induction proves what explicit search needs 100 steps for
   CHECK(b.outcome == Outcome::LimitHit);
   CHECK(b.exit_code() == 3);
   CHECK(b.note == "no violation up to depth 10 (bounded: not a proof)");
+}
+
+TEST_CASE("symbolic: a failed induction step shows its counterexample; an auxiliary invariant proves it") {
+  auto p = lct::compile(lct::slurp(lct::src("tests/regress/checks/induction_aux_missing_holds.lc")));
+  symbolic::SymbolicOptions so;
+  so.depth = 3;
+  so.induction = true;
+  auto r = symbolic::check_symbolic(*p, "t.lc", so);
+  CHECK(r.exit_code() == 3);
+  CHECK(r.note == "no violation up to depth 3 (bounded: not a proof); the induction step fails at k = 3 "
+                  "(its counterexample to induction is shown)");
+  REQUIRE(r.cti);
+  CHECK(r.cti_k == 3);
+  CHECK(r.cti->property == "y_bounded");
+  // Three steps from an unreachable state (y ahead of x) that keep y <= 5, then y = 6.
+  Machine m(*p);
+  const auto& t = r.cti->trace;
+  REQUIRE(t.steps.size() == 3);
+  CHECK(m.get(t.start.data(), p->globals[1].slot) > m.get(t.start.data(), p->globals[0].slot));
+  CHECK(m.get(t.steps.back().after.data(), p->globals[1].slot) == 6);
+  std::string text = render_text(*p, r);
+  CHECK(text.find("--- counterexample to induction at k = 3: y_bounded: invariant 'y_bounded' is false\n") != std::string::npos);
+
+  auto q = lct::compile(lct::slurp(lct::src("tests/regress/checks/induction_aux_given_holds.lc")));
+  auto g = symbolic::check_symbolic(*q, "t.lc", so);
+  CHECK(g.outcome == Outcome::Complete);
+  CHECK(g.note == "proved by k-induction at k = 1");
+  CHECK(!g.cti);
+  for (const auto& pr : g.properties) CHECK(pr.status == Status::Holds);
 }
 
 TEST_CASE("symbolic: the solver is named and a counterexample is a replayed Trace") {
