@@ -73,7 +73,7 @@ struct Encoder::Impl {
   };
   std::vector<Meta> meta;          // of each first action
   std::vector<Path> fatals;        // the states fatal steps lead to (checked, not expanded)
-  std::optional<Path> fatal;       // of the current first action, merged
+  std::vector<Path> fatal;         // of the current first action
   int target = 0;                  // the target of the action being encoded
   std::vector<expr> inputs;        // free per-step inputs: the choice variables
   std::string unsupported;
@@ -114,7 +114,7 @@ struct Encoder::Impl {
     // target); the path goes on only where it did not happen.
     Path F{e.P.v, e.P.cond && w};
     F.v[pc_slot(e.t)] = bv(target);
-    merge(fatal, std::move(F));
+    fatal.push_back(std::move(F));
     e.P.cond = e.P.cond && !w;
     if (w.simplify().is_true()) e.P.dead = true;  // e.g. an index run past the end: the path ends
   }
@@ -456,16 +456,44 @@ struct Encoder::Impl {
   // Paths are merged where they meet, so a step costs one symbolic state per location of
   // its atomic block, not one per path through it. Branch guards are mutually exclusive,
   // and a choose inside a block is decided by a free choice variable, so for given X and
-  // inputs exactly one path is live and an if-then-else over path conditions is exact.
-  void merge(std::optional<Path>& into, Path Q) {
-    if (!into) {
-      into = std::move(Q);
-      return;
+  // inputs at most one path is live and a selection by path condition is exact.
+  // Terms are kept shallow (n-ary or, balanced trees): Z3 4.8 frees deep chains slowly.
+  expr pick(const std::vector<std::pair<expr, expr>>& alts, const expr& dflt) {
+    if (alts.empty()) return dflt;
+    bool same = true;
+    for (const auto& [cnd, v] : alts) same = same && z3::eq(v, alts[0].second);
+    z3::expr_vector conds(c);
+    for (const auto& a : alts) conds.push_back(a.first);
+    if (same && z3::eq(alts[0].second, dflt)) return dflt;
+    std::vector<expr> level;
+    for (const auto& [cnd, v] : alts) level.push_back(same ? v : z3::ite(cnd, v, bv(0)));
+    expr body = level[0];
+    if (!same) {
+      while (level.size() > 1) {
+        std::vector<expr> up;
+        for (size_t i = 0; i + 1 < level.size(); i += 2) up.push_back(level[i] | level[i + 1]);
+        if (level.size() % 2) up.push_back(level.back());
+        level = std::move(up);
+      }
+      body = level[0];
     }
-    Path& P = *into;
-    for (size_t j = 0; j < P.v.size(); ++j)
-      if (!z3::eq(P.v[j], Q.v[j])) P.v[j] = z3::ite(Q.cond, Q.v[j], P.v[j]);
-    P.cond = P.cond || Q.cond;
+    return z3::ite(z3::mk_or(conds), body, dflt);
+  }
+  Path join(std::vector<Path>& in) {
+    if (in.size() == 1) return std::move(in[0]);
+    Path out{std::vector<expr>(in[0].v), fls()};
+    z3::expr_vector conds(c);
+    for (const auto& P : in) conds.push_back(P.cond);
+    out.cond = z3::mk_or(conds);
+    for (size_t j = 0; j < out.v.size(); ++j) {
+      bool differ = false;
+      for (const auto& P : in) differ = differ || !z3::eq(P.v[j], in[0].v[j]);
+      if (!differ) continue;
+      std::vector<std::pair<expr, expr>> alts;
+      for (size_t i = 1; i < in.size(); ++i) alts.push_back({in[i].cond, in[i].v[j]});
+      out.v[j] = pick(alts, in[0].v[j]);  // the first path's value unless another is live
+    }
+    return out;
   }
 
   // The atomic continuation reachable from `start`: topological ranks once the back edges
@@ -503,19 +531,19 @@ struct Encoder::Impl {
     Shape sh = shape(T, start);
     // (back edges taken, rank, iterations per back edge): predecessors sort first.
     using Key = std::tuple<int, int, std::vector<int>>;
-    std::map<Key, std::optional<Path>> pending;
-    pending[Key{0, sh.rank[start], std::vector<int>(sh.back.size(), 0)}] = std::move(P0);
-    std::optional<Path> out;
+    std::map<Key, std::vector<Path>> pending;
+    pending[Key{0, sh.rank[start], std::vector<int>(sh.back.size(), 0)}].push_back(std::move(P0));
+    std::vector<Path> out;
     while (!pending.empty()) {
       auto node = pending.extract(pending.begin());
       auto& [taken, rank, iters] = node.key();
-      Path P = std::move(*node.mapped());
+      Path P = join(node.mapped());
       int loc = -1;
       for (size_t l = 0; l < sh.rank.size() && loc < 0; ++l)
         if (sh.rank[l] == rank) loc = int(l);
       if (!T.locs[loc].atomic_cont) {
         if (loc == T.end) finish(P, t);
-        merge(out, std::move(P));
+        out.push_back(std::move(P));
         continue;
       }
       if (taken > 200) {
@@ -551,12 +579,13 @@ struct Encoder::Impl {
         int next_taken = taken;
         for (size_t bi = 0; bi < sh.back.size(); ++bi)
           if (sh.back[bi] == std::make_pair(loc, int(ai))) ++next[bi], ++next_taken;
-        merge(pending[Key{next_taken, sh.rank[a.target], std::move(next)}], std::move(Q));
+        pending[Key{next_taken, sh.rank[a.target], std::move(next)}].push_back(std::move(Q));
       }
       merrs.push_back({P.cond && !any, acts.empty() ? T.span : acts[0].span,
                        "an atomic block blocks after its first statement"});
     }
-    return out;
+    if (out.empty()) return std::nullopt;
+    return join(out);
   }
 
   void build() {
@@ -572,7 +601,7 @@ struct Encoder::Impl {
           meta.push_back({t, a.kind == Act::Choose && nchoose > 1 ? ci++ : -1, nchoose});
           Path P = base;
           P.cond = pc == bv(L);
-          fatal.reset();
+          fatal.clear();
           target = a.target;
           std::vector<Alt> alts;
           // The false branch of a condition does not report its evaluation errors again.
@@ -589,7 +618,7 @@ struct Encoder::Impl {
           auto step = cont(std::move(P), t, a.target);
           if (!unsupported.empty()) return;
           done.push_back(step ? std::move(*step) : Path{xval, fls()});
-          if (fatal) fatals.push_back(std::move(*fatal));
+          if (!fatal.empty()) fatals.push_back(join(fatal));
         }
       }
     }
@@ -647,9 +676,9 @@ Encoder::Encoder(const ir::Program& p, z3::context& c) : X(c), Y(c), inputs(c), 
 
   // T: the selected thread takes its one enabled step (exactly one first action matches
   // the pc, the guards and the choice); every slot of Y is that step's value (or unchanged).
-  std::vector<expr> next = I.xval;
+  std::vector<std::vector<std::pair<expr, expr>>> writes(n);  // per slot: (step taken, value)
   z3::expr_vector conj(c), some(c);
-  for (size_t i = ntrans_; i-- > 0;) {
+  for (size_t i = 0; i < ntrans_; ++i) {
     const auto& P = I.done[i];
     const auto& m = I.meta[i];
     expr is_i = sel == c.bv_val(uint64_t(m.thread), sb) && P.cond;
@@ -657,11 +686,11 @@ Encoder::Encoder(const ir::Program& p, z3::context& c) : X(c), Y(c), inputs(c), 
       is_i = is_i && (m.choose == m.nchoose - 1 ? z3::uge(fch, c.bv_val(m.choose, fb)) : fch == c.bv_val(m.choose, fb));
     some.push_back(is_i);
     for (size_t j = 0; j < n; ++j)
-      if (!z3::eq(P.v[j], I.xval[j])) next[j] = z3::ite(is_i, P.v[j], next[j]);
+      if (!z3::eq(P.v[j], I.xval[j])) writes[j].push_back({is_i, P.v[j]});
   }
   conj.push_back(z3::mk_or(some));
   for (size_t j = 0; j < n; ++j) {
-    expr raw = next[j] - I.bv(p.slots[j].lo);
+    expr raw = I.pick(writes[j], I.xval[j]) - I.bv(p.slots[j].lo);
     conj.push_back(Y[j] == (unsigned(I.bits[j]) < I.W ? raw.extract(I.bits[j] - 1, 0) : raw));
   }
   trans = z3::mk_and(conj);
@@ -692,15 +721,16 @@ Encoder::Encoder(const ir::Program& p, z3::context& c) : X(c), Y(c), inputs(c), 
   // Per property: the builtin step checks from the recorded path violations; deadlock and
   // relocking on the state; user properties on the state (ghost view).
   auto props = properties_of(p);
-  for (size_t i = 0; i < props.size(); ++i) bad.push_back(c.bool_val(false));
-  for (const auto& [k, cond] : I.viol) bad[k] = bad[k] || cond;
+  std::vector<z3::expr_vector> badv;  // disjuncts per property, joined flat at the end
+  for (size_t i = 0; i < props.size(); ++i) badv.emplace_back(c);
+  for (const auto& [k, cond] : I.viol) badv[k].push_back(cond);
   size_t lm = check_index(Check::LockMisuse), dl = check_index(Check::Deadlock);
-  for (const auto& r : I.relock) bad[lm] = bad[lm] || r;
-  expr any_enabled = c.bool_val(false);
-  for (const auto& e : I.enabled) any_enabled = any_enabled || e;
-  expr all_done = c.bool_val(true);
-  for (const auto& th : p.threads) all_done = all_done && I.xval[th.pc_slot] == I.bv(p.tmpls[th.tmpl].end);
-  bad[dl] = !any_enabled && !all_done;
+  for (const auto& r : I.relock) badv[lm].push_back(r);
+  z3::expr_vector en(c), fin(c);
+  for (const auto& e : I.enabled) en.push_back(e);
+  for (const auto& th : p.threads) fin.push_back(I.xval[th.pc_slot] == I.bv(p.tmpls[th.tmpl].end));
+  expr all_done = z3::mk_and(fin);
+  badv[dl].push_back(!z3::mk_or(en) && !all_done);
   for (size_t pi = 0; pi < p.properties.size(); ++pi) {
     Impl::Path P{I.xval, c.bool_val(true)};
     size_t before = I.merrs.size();
@@ -712,23 +742,25 @@ Encoder::Encoder(const ir::Program& p, z3::context& c) : X(c), Y(c), inputs(c), 
       if (p.properties[pi].is_final) I.merrs[m].cond = I.merrs[m].cond && all_done;
     }
     size_t idx = std::size(ir::kBuiltinChecks) + pi;
-    bad[idx] = (p.properties[pi].is_final ? all_done : c.bool_val(true)) && !holds;
+    badv[idx].push_back((p.properties[pi].is_final ? all_done : c.bool_val(true)) && !holds);
   }
   // A fatal step ends its path, but the state it leads to is still checked (LANGUAGE.md):
   // its invariants and finals.
   for (auto& P : I.fatals) {
     const expr& fatal = P.cond;
-    expr done_after = c.bool_val(true);
-    for (const auto& th : p.threads) done_after = done_after && P.v[th.pc_slot] == I.bv(p.tmpls[th.tmpl].end);
+    z3::expr_vector fin_after(c);
+    for (const auto& th : p.threads) fin_after.push_back(P.v[th.pc_slot] == I.bv(p.tmpls[th.tmpl].end));
+    expr done_after = z3::mk_and(fin_after);
     for (size_t pi = 0; pi < p.properties.size(); ++pi) {
       Impl::Path Q{P.v, c.bool_val(true)};
       Impl::Ev e = I.ev(Q, -1, true);
       e.record = false;
       expr holds = I.truth(I.eval(p.properties[pi].expr, e));
       size_t idx = std::size(ir::kBuiltinChecks) + pi;
-      bad[idx] = bad[idx] || (fatal && (p.properties[pi].is_final ? done_after : c.bool_val(true)) && !holds);
+      badv[idx].push_back(fatal && (p.properties[pi].is_final ? done_after : c.bool_val(true)) && !holds);
     }
   }
+  for (auto& v : badv) bad.push_back(z3::mk_or(v));
   edges = I.edges;
   errors = I.merrs;
 
