@@ -50,8 +50,38 @@ bool counterexample_from_path(const Machine& m, const PropertyResult& pr,
   if (pr.check == ir::Check::Deadlock) {
     out->violation.check = ir::Check::Deadlock;
     out->violation.message = "no thread can run, and not every thread has finished";
-    out->blocked = m.blocked(last);
-    return rebuild_trace(m, path, -1, &out->trace, from_initial);
+    struct Count : StepSink {
+      int n = 0;
+      void successor(const uint8_t*, const StepInfo&) override { ++n; }
+    };
+    auto stuck = [&](const uint8_t* s) {
+      Count c;
+      m.successors(s, c);
+      return c.n == 0 && !m.all_finished(s);
+    };
+    if (stuck(last)) {
+      out->blocked = m.blocked(last);
+      return rebuild_trace(m, path, -1, &out->trace, from_initial);
+    }
+    // Else the state a fatal step from `last` leads to (checked, not expanded).
+    struct After : StepSink {
+      std::function<bool(const uint8_t*)> bad;
+      int ordinal = -1;
+      std::vector<uint8_t> state;
+      size_t n = 0;
+      void successor(const uint8_t* s, const StepInfo& i) override {
+        if (ordinal < 0 && i.violation && i.violation->fatal() && bad(s)) {
+          ordinal = i.ordinal;
+          state.assign(s, s + n);
+        }
+      }
+    } after;
+    after.bad = stuck;
+    after.n = m.state_size();
+    m.successors(last, after);
+    if (after.ordinal < 0) return false;
+    out->blocked = m.blocked(after.state.data());
+    return rebuild_trace(m, path, after.ordinal, &out->trace, from_initial);
   }
   struct Find : StepSink {
     ir::Check want;

@@ -72,7 +72,7 @@ struct Encoder::Impl {
     int thread, choose, nchoose;   // choose: which branch of an nchoose-way choose, or -1
   };
   std::vector<Meta> meta;          // of each first action
-  std::vector<Path> fatals;        // the states fatal steps lead to (checked, not expanded)
+  std::vector<Path> fatals;        // per first action: the state its fatal violations lead to
   std::vector<Path> fatal;         // of the current first action
   int target = 0;                  // the target of the action being encoded
   std::vector<expr> inputs;        // free per-step inputs: the choice variables
@@ -618,7 +618,7 @@ struct Encoder::Impl {
           auto step = cont(std::move(P), t, a.target);
           if (!unsupported.empty()) return;
           done.push_back(step ? std::move(*step) : Path{xval, fls()});
-          if (!fatal.empty()) fatals.push_back(join(fatal));
+          fatals.push_back(fatal.empty() ? Path{xval, fls()} : join(fatal));
         }
       }
     }
@@ -676,17 +676,25 @@ Encoder::Encoder(const ir::Program& p, z3::context& c) : X(c), Y(c), inputs(c), 
 
   // T: the selected thread takes its one enabled step (exactly one first action matches
   // the pc, the guards and the choice); every slot of Y is that step's value (or unchanged).
-  std::vector<std::vector<std::pair<expr, expr>>> writes(n);  // per slot: (step taken, value)
-  z3::expr_vector conj(c), some(c);
+  std::vector<std::vector<std::pair<expr, expr>>> writes(n), fatal_writes(n);  // per slot: (step taken, value)
+  z3::expr_vector conj(c), some(c), fatal_some(c);
   for (size_t i = 0; i < ntrans_; ++i) {
     const auto& P = I.done[i];
     const auto& m = I.meta[i];
-    expr is_i = sel == c.bv_val(uint64_t(m.thread), sb) && P.cond;
+    expr chosen = sel == c.bv_val(uint64_t(m.thread), sb);
     if (m.choose >= 0)
-      is_i = is_i && (m.choose == m.nchoose - 1 ? z3::uge(fch, c.bv_val(m.choose, fb)) : fch == c.bv_val(m.choose, fb));
+      chosen = chosen && (m.choose == m.nchoose - 1 ? z3::uge(fch, c.bv_val(m.choose, fb)) : fch == c.bv_val(m.choose, fb));
+    expr is_i = chosen && P.cond;
     some.push_back(is_i);
     for (size_t j = 0; j < n; ++j)
       if (!z3::eq(P.v[j], I.xval[j])) writes[j].push_back({is_i, P.v[j]});
+    // The same inputs select the state a fatal violation of this step leads to.
+    const auto& F = I.fatals[i];
+    if (F.cond.is_false()) continue;
+    expr is_f = chosen && F.cond;
+    fatal_some.push_back(is_f);
+    for (size_t j = 0; j < n; ++j)
+      if (!z3::eq(F.v[j], I.xval[j])) fatal_writes[j].push_back({is_f, F.v[j]});
   }
   conj.push_back(z3::mk_or(some));
   for (size_t j = 0; j < n; ++j) {
@@ -745,20 +753,29 @@ Encoder::Encoder(const ir::Program& p, z3::context& c) : X(c), Y(c), inputs(c), 
     badv[idx].push_back((p.properties[pi].is_final ? all_done : c.bool_val(true)) && !holds);
   }
   // A fatal step ends its path, but the state it leads to is still checked (LANGUAGE.md):
-  // its invariants and finals.
-  for (auto& P : I.fatals) {
-    const expr& fatal = P.cond;
+  // its invariants, finals and deadlock, on the one fatal successor the inputs select.
+  if (!fatal_some.empty()) {
+    expr fatal = z3::mk_or(fatal_some);
+    std::vector<expr> fv;
+    z3::expr_vector raw(c);
+    for (size_t j = 0; j < n; ++j) {
+      fv.push_back(I.pick(fatal_writes[j], I.xval[j]));
+      expr r = fv.back() - I.bv(p.slots[j].lo);
+      raw.push_back(unsigned(I.bits[j]) < I.W ? r.extract(I.bits[j] - 1, 0) : r);
+    }
     z3::expr_vector fin_after(c);
-    for (const auto& th : p.threads) fin_after.push_back(P.v[th.pc_slot] == I.bv(p.tmpls[th.tmpl].end));
+    for (const auto& th : p.threads) fin_after.push_back(fv[th.pc_slot] == I.bv(p.tmpls[th.tmpl].end));
     expr done_after = z3::mk_and(fin_after);
     for (size_t pi = 0; pi < p.properties.size(); ++pi) {
-      Impl::Path Q{P.v, c.bool_val(true)};
+      Impl::Path Q{fv, c.bool_val(true)};
       Impl::Ev e = I.ev(Q, -1, true);
       e.record = false;
       expr holds = I.truth(I.eval(p.properties[pi].expr, e));
       size_t idx = std::size(ir::kBuiltinChecks) + pi;
       badv[idx].push_back(fatal && (p.properties[pi].is_final ? done_after : c.bool_val(true)) && !holds);
     }
+    expr enabled_after = z3::mk_or(en).substitute(X, raw);
+    badv[dl].push_back(fatal && !enabled_after && !done_after);
   }
   for (auto& v : badv) bad.push_back(z3::mk_or(v));
   edges = I.edges;
