@@ -256,20 +256,40 @@ class Bmc {
     return path;
   }
 
+  // The error, bad and lock-edge conditions of one frame, instantiated in one pass.
+  struct FrameConds {
+    std::vector<z3::expr> errors, bad, edges;
+  };
+  FrameConds conds_at(const z3::expr_vector& frame, const std::string& tag = "") {
+    std::vector<z3::expr> all;
+    for (const auto& e : E_.errors) all.push_back(e.cond);
+    for (const auto& b : E_.bad) all.push_back(b);
+    for (const auto& e : E_.edges) all.push_back(e.second);
+    auto inst = E_.at_all(all, frame, tag);
+    FrameConds fc;
+    size_t i = 0;
+    for (; i < E_.errors.size(); ++i) fc.errors.push_back(inst[i]);
+    for (size_t b = 0; b < E_.bad.size(); ++b) fc.bad.push_back(inst[i++]);
+    for (size_t e = 0; e < E_.edges.size(); ++e) fc.edges.push_back(inst[i++]);
+    return fc;
+  }
+
   // Violations and model errors of frame k (a state, or a step from it). False: stop.
   bool check_frame(uint32_t k) {
+    FrameConds fc = conds_at(frames_[k]);
     // Run-time model errors first: they make the model's verdicts meaningless.
     {
       z3::expr_vector any(c_);
-      for (const auto& e : E_.errors) any.push_back(E_.at(e.cond, frames_[k]));
+      for (const auto& e : fc.errors) any.push_back(e);
       if (!any.empty()) {
         z3::expr q = z3::mk_or(any);
         z3::model mdl(c_);
         auto r = check(s_, &q, &mdl);
         if (r == z3::unknown) return false;
         if (r == z3::sat) {
-          for (const auto& e : E_.errors)
-            if (mdl.eval(E_.at(e.cond, frames_[k]), true).is_true()) {
+          for (size_t n = 0; n < E_.errors.size(); ++n)
+            if (mdl.eval(fc.errors[n], true).is_true()) {
+              const auto& e = E_.errors[n];
               model_error_ = render_located(*p_.file, e.span, "error", e.message);
               Trace t;
               if (rebuild_trace(m_, decode_path(mdl, k), -1, &t)) error_trace_ = std::move(t);
@@ -285,7 +305,7 @@ class Bmc {
       std::vector<size_t> idx;
       for (size_t i = 0; i < props_.size(); ++i)
         if (!found_[i] && props_[i].check != ir::Check::LockOrder) {
-          any.push_back(E_.at(E_.bad[i], frames_[k]));
+          any.push_back(fc.bad[i]);
           idx.push_back(i);
         }
       if (any.empty()) break;
@@ -317,11 +337,11 @@ class Bmc {
         return false;
       }
     }
-    return lock_edges(k);
+    return lock_edges(k, fc);
   }
 
   // New lock-order edges reachable at frame k; a cycle among the edges is a violation.
-  bool lock_edges(uint32_t k) {
+  bool lock_edges(uint32_t k, const FrameConds& fc) {
     size_t lo = 0;
     for (size_t i = 0; i < props_.size(); ++i)
       if (props_[i].check == ir::Check::LockOrder && props_[i].property < 0) lo = i;
@@ -329,16 +349,10 @@ class Bmc {
     for (;;) {
       z3::expr_vector any(c_);
       std::vector<std::pair<int, int>> keys;
-      std::map<std::pair<int, int>, z3::expr> conds;
-      for (const auto& [key, cond] : E_.edges) {
-        if (edges_.count(key)) continue;
-        auto it = conds.find(key);
-        if (it == conds.end()) conds.emplace(key, cond);
-        else it->second = it->second || cond;
-      }
-      for (const auto& [key, cond] : conds) {
-        any.push_back(E_.at(cond, frames_[k]));
-        keys.push_back(key);
+      for (size_t n = 0; n < E_.edges.size(); ++n) {
+        if (edges_.count(E_.edges[n].first)) continue;
+        any.push_back(fc.edges[n]);
+        keys.push_back(E_.edges[n].first);
       }
       if (any.empty()) return true;
       z3::expr q = z3::mk_or(any);
@@ -449,16 +463,16 @@ class Bmc {
       }
     }
     auto bad_at = [&](size_t j) {
-      std::string tag = "b" + std::to_string(k) + "_" + std::to_string(j);
+      FrameConds fc = conds_at(f[j], "b" + std::to_string(k) + "_" + std::to_string(j));
       z3::expr_vector any(c_);
       for (size_t i = 0; i < props_.size(); ++i)
-        if (!found_[i] && props_[i].check != ir::Check::LockOrder) any.push_back(E_.at(E_.bad[i], f[j], nullptr, tag));
-      for (const auto& e : E_.errors) any.push_back(E_.at(e.cond, f[j], nullptr, tag));
+        if (!found_[i] && props_[i].check != ir::Check::LockOrder) any.push_back(fc.bad[i]);
+      for (const auto& e : fc.errors) any.push_back(e);
       bool lo_open = false;
       for (size_t i = 0; i < props_.size(); ++i) lo_open |= props_[i].check == ir::Check::LockOrder && !found_[i];
       if (lo_open)
-        for (const auto& [key, cond] : E_.edges)
-          if (!edges_.count(key)) any.push_back(E_.at(cond, f[j], nullptr, tag));
+        for (size_t n = 0; n < E_.edges.size(); ++n)
+          if (!edges_.count(E_.edges[n].first)) any.push_back(fc.edges[n]);
       return z3::mk_or(any);
     };
     for (size_t j = 0; j < k; ++j) s.push_back(!bad_at(j));

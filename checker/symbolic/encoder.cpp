@@ -778,7 +778,9 @@ Encoder::Encoder(const ir::Program& p, z3::context& c) : X(c), Y(c), inputs(c), 
     badv[dl].push_back(fatal && !enabled_after && !done_after);
   }
   for (auto& v : badv) bad.push_back(z3::mk_or(v));
-  edges = I.edges;
+  std::map<std::pair<int, int>, z3::expr_vector> by_pair;
+  for (const auto& [key, cond] : I.edges) by_pair.try_emplace(key, c).first->second.push_back(cond);
+  for (const auto& [key, conds] : by_pair) edges.push_back({key, z3::mk_or(conds)});
   errors = I.merrs;
 
   // Initial states: the init block runs on concrete values, so the Machine computes them.
@@ -842,6 +844,23 @@ expr Encoder::at(const expr& f, const z3::expr_vector& cur, const z3::expr_vecto
       to.push_back(c_.bv_const((inputs[j].decl().name().str() + "_" + tag).c_str(), inputs[j].get_sort().bv_size()));
     }
   return const_cast<expr&>(f).substitute(from, to);
+}
+
+std::vector<expr> Encoder::at_all(const std::vector<expr>& fs, const z3::expr_vector& cur, const std::string& tag) {
+  if (fs.empty()) return {};
+  // Pack the formulas as arguments of one uninterpreted application, substitute once,
+  // and unpack: one substitution cache for all of them.
+  z3::sort_vector dom(c_);
+  z3::expr_vector args(c_);
+  for (const auto& f : fs) {
+    dom.push_back(f.get_sort());
+    args.push_back(f);
+  }
+  z3::func_decl pack = c_.function("lc_pack", dom, c_.bool_sort());
+  expr inst = at(pack(args), cur, nullptr, tag);
+  std::vector<expr> out;
+  for (unsigned i = 0; i < inst.num_args(); ++i) out.push_back(inst.arg(i));
+  return out;
 }
 
 std::vector<uint8_t> Encoder::decode(const z3::model& m, const z3::expr_vector& f) const {

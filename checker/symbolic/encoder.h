@@ -31,6 +31,8 @@ class Encoder {
   // "<input>_<tag>" constants: each step of an unrolling chooses on its own.
   z3::expr at(const z3::expr& f, const z3::expr_vector& cur, const z3::expr_vector* next = nullptr,
               const std::string& tag = "");
+  // Several formulas instantiated in one pass (shared subterms are rewritten once).
+  std::vector<z3::expr> at_all(const std::vector<z3::expr>& fs, const z3::expr_vector& cur, const std::string& tag = "");
 
   // Template (over X, Y and the inputs):
   z3::expr_vector X, Y;
@@ -38,7 +40,7 @@ class Encoder {
   z3::expr trans;                    // T(X, inputs, Y): sel picks an enabled step without a fatal violation; Y is its effect
   z3::expr domain;                   // X holds valid raw values
   std::vector<z3::expr> bad;         // per property (properties_of order): X, or a step from X, violates it
-  std::vector<std::pair<std::pair<int, int>, z3::expr>> edges;  // (held, acquired) lock slots -> condition over X
+  std::vector<std::pair<std::pair<int, int>, z3::expr>> edges;  // (held, acquired) lock slots -> condition over X (one per pair)
   std::vector<ModelErrorCond> errors;  // run-time model errors reachable from X
   z3::expr init(const z3::expr_vector& f) const;  // f is one of the initial states
   std::vector<std::vector<uint8_t>> initial_states;
