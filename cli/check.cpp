@@ -1,4 +1,6 @@
 // lifecheck check MODEL... : explore every interleaving and report each violation.
+#include <chrono>
+#include <future>
 #include <iostream>
 
 #include "checker/explicit/explorer.h"
@@ -22,12 +24,31 @@ struct CheckArgs {
 int run_check(const CheckArgs& a) {
   ExploreOptions o = explore_options(a.limits, a.all);
   symbolic::SymbolicOptions so = symbolic_options(a.limits, a.all);
-  // The engines a model runs on, in order; `all` puts the faster verdict first.
+  // The engines a model runs on. `all` runs the explicit and the symbolic engine side by
+  // side and reports them in the order they finish: the faster verdict first.
   auto run_engines = [&](const ir::Program& p, const std::string& path) {
     std::vector<CheckResult> rs;
-    if (a.limits.engine == "explicit" || a.limits.engine == "all") rs.push_back(explore(p, path, o));
-    if (a.limits.engine != "explicit") rs.push_back(symbolic::check_symbolic(p, path, so));
-    std::stable_sort(rs.begin(), rs.end(), [](const CheckResult& x, const CheckResult& y) { return x.stats.seconds < y.stats.seconds; });
+    if (a.limits.engine == "explicit") {
+      rs.push_back(explore(p, path, o));
+    } else if (a.limits.engine != "all") {
+      rs.push_back(symbolic::check_symbolic(p, path, so));
+    } else {
+      ExploreOptions quiet = o;
+      quiet.progress = false;  // two engines would garble one progress line
+      auto ex = std::async(std::launch::async, [&] { return explore(p, path, quiet); });
+      auto sy = std::async(std::launch::async, [&] { return symbolic::check_symbolic(p, path, so); });
+      bool ex_first = true;
+      for (;;) {
+        if (ex.wait_for(std::chrono::milliseconds(5)) == std::future_status::ready) break;
+        if (sy.wait_for(std::chrono::milliseconds(5)) == std::future_status::ready) {
+          ex_first = false;
+          break;
+        }
+      }
+      CheckResult e = ex.get(), s = sy.get();
+      rs.push_back(ex_first ? std::move(e) : std::move(s));
+      rs.push_back(ex_first ? std::move(s) : std::move(e));
+    }
     return rs;
   };
   int status = 0;

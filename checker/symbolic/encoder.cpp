@@ -289,8 +289,9 @@ struct Encoder::Impl {
   }
 
   Ev ev(Path& P, int t, bool ghost = false) {
-    int64_t self = t < int(p.threads.size()) ? p.threads[t].self : 0;
-    int base = t < int(p.threads.size()) ? p.threads[t].local_base : p.init_local_base;
+    bool thread = t >= 0 && t < int(p.threads.size());  // -1: a property (ghost view)
+    int64_t self = thread ? p.threads[t].self : 0;
+    int base = thread ? p.threads[t].local_base : t < 0 ? 0 : p.init_local_base;
     return Ev{P, t, self, base, ghost, {}, tru(), fls()};
   }
 
@@ -710,8 +711,11 @@ Encoder::Encoder(const ir::Program& p, z3::context& c) : X(c), Y(c), inputs(c), 
     if (I.bits[j] < 64 && span + 1 < (uint64_t(1) << I.bits[j])) dom.push_back(z3::ule(X[j], c.bv_val(span, I.bits[j])));
   }
   auto typed = [&](int slot, int kind) {
-    if (kind < 0) return;
     expr v = I.xval[slot];
+    if (kind < 0) {  // any*: null or some instance
+      dom.push_back(z3::sle(v, I.bv(int64_t(p.gid_kind.size()))) && z3::sge(v, I.bv(0)));
+      return;
+    }
     expr ok = v == I.bv(0);
     for (int i = 0; i < p.kinds[kind].max; ++i) ok = ok || v == I.bv(I.gid(kind, i));
     dom.push_back(ok);
@@ -724,6 +728,12 @@ Encoder::Encoder(const ir::Program& p, z3::context& c) : X(c), Y(c), inputs(c), 
       for (const auto& f : p.kinds[k].fields)
         if (f.type == ir::Type::Ptr)
           for (int el = 0; el < std::max(1, f.len); ++el) typed(I.status_slot(int(k), i) + f.off + el, f.target);
+  // A thread rests only between steps: never inside an atomic block.
+  for (const auto& th : p.threads) {
+    const ir::ThreadTmpl& T = p.tmpls[th.tmpl];
+    for (int L = 0; L < int(T.locs.size()); ++L)
+      if (T.locs[L].atomic_cont) dom.push_back(I.xval[th.pc_slot] != I.bv(L));
+  }
   domain = z3::mk_and(dom);
 
   // Per property: the builtin step checks from the recorded path violations; deadlock and
