@@ -120,6 +120,14 @@ int Machine::place(int e, Ctx& c) const {
         c.violate(Check::NullDeref, "'" + p_.text(p_.exprs[x.a].span) + "' is null in '" + p_.text(x.span) + "'", x.span);
         return -1;
       }
+      // Reachable states hold only valid pointers; a state made up by k-induction may not.
+      if (ptr < 0 || ptr > int64_t(p_.gid_kind.size()) || p_.gid_kind[ptr - 1] != x.kind) {
+        c.model_error = true;
+        c.failed = true;
+        c.me_msg = "'" + p_.text(p_.exprs[x.a].span) + "' holds " + std::to_string(ptr) + ", not a " + p_.kinds[x.kind].name;
+        c.me_span = x.span;
+        return -1;
+      }
       const ir::Kind& k = p_.kinds[p_.gid_kind[ptr - 1]];
       int base = k.first_slot + int(ptr - 1 - k.first_gid) * k.stride;
       if (!c.ghost && get(c.s, base) == ir::kFreed) {
@@ -156,7 +164,8 @@ static bool range_of_place(const ir::Program& p, int e, int64_t* lo, int64_t* hi
 
 int64_t Machine::eval(int e, Ctx& c) const {
   const ir::Expr& x = p_.exprs[e];
-  auto status = [&](int64_t ptr) {
+  auto status = [&](int64_t ptr) -> int64_t {
+    if (ptr < 1 || ptr > int64_t(p_.gid_kind.size())) return ir::kUnallocated;  // (k-induction states)
     const ir::Kind& k = p_.kinds[p_.gid_kind[ptr - 1]];
     return get(c.s, k.first_slot + int(ptr - 1 - k.first_gid) * k.stride);
   };
@@ -188,10 +197,13 @@ int64_t Machine::eval(int e, Ctx& c) const {
       for (int i = 0; i < k.max; ++i) n += get(c.s, k.first_slot + i * k.stride) == ir::kAlive;
       return n;
     }
-    case Op::Is: { int64_t p = eval(x.a, c); return p != 0 && p_.gid_kind[p - 1] == x.kind; }
+    case Op::Is: {
+      int64_t p = eval(x.a, c);
+      return p > 0 && p <= int64_t(p_.gid_kind.size()) && p_.gid_kind[p - 1] == x.kind;
+    }
     case Op::As: {
       int64_t p = eval(x.a, c);
-      if (c.failed || p == 0 || p_.gid_kind[p - 1] == x.kind) return p;
+      if (c.failed || p == 0 || (p > 0 && p <= int64_t(p_.gid_kind.size()) && p_.gid_kind[p - 1] == x.kind)) return p;
       if (c.ghost) {
         c.model_error = true;
         c.failed = true;
@@ -345,6 +357,13 @@ void Machine::apply(Ctx& c, int t, const ir::Action& a, StepSink& sink, bool gua
     case Act::Free: {
       int64_t ptr = eval(a.expr, c);
       if (c.failed || ptr == 0) break;  // free(null) does nothing, like kfree(NULL)
+      if (ptr < 0 || ptr > int64_t(p_.gid_kind.size())) {  // (k-induction states)
+        c.model_error = true;
+        c.failed = true;
+        c.me_msg = "free of " + std::to_string(ptr) + ", not an object";
+        c.me_span = a.span;
+        break;
+      }
       const ir::Kind& k = p_.kinds[p_.gid_kind[ptr - 1]];
       int base = k.first_slot + int(ptr - 1 - k.first_gid) * k.stride;
       if (get(c.s, base) == ir::kFreed) {

@@ -481,7 +481,6 @@ class Bmc {
     auto r = check(s, &last, &mdl);
     if (r == z3::unknown) return -1;
     if (r == z3::unsat) return 1;
-    cti_note_ = " (its counterexample to induction is shown)";
     // Keep the counterexample to induction of the deepest k tried, replayed on the Machine.
     std::vector<std::vector<uint8_t>> path;
     for (size_t j = 0; j <= k; ++j) path.push_back(E_.decode(mdl, f[j]));
@@ -495,6 +494,8 @@ class Bmc {
         r_.cti_k = uint32_t(k);
       }
     }
+    cti_note_ = r_.cti ? " (its counterexample to induction is shown)"
+                       : " (a counterexample to induction exists; its start state is not one the interpreter can run)";
     return 0;
   }
 
