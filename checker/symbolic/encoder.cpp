@@ -728,9 +728,11 @@ Encoder::Encoder(const ir::Program& p, z3::context& c) : X(c), Y(c), inputs(c), 
       for (const auto& f : p.kinds[k].fields)
         if (f.type == ir::Type::Ptr)
           for (int el = 0; el < std::max(1, f.len); ++el) typed(I.status_slot(int(k), i) + f.off + el, f.target);
-  // A thread rests only between steps: never inside an atomic block.
+  // A thread rests at one of its own locations, and only between steps: never inside an
+  // atomic block.
   for (const auto& th : p.threads) {
     const ir::ThreadTmpl& T = p.tmpls[th.tmpl];
+    dom.push_back(z3::sle(I.xval[th.pc_slot], I.bv(int64_t(T.locs.size()) - 1)) && z3::sge(I.xval[th.pc_slot], I.bv(0)));
     for (int L = 0; L < int(T.locs.size()); ++L)
       if (T.locs[L].atomic_cont) dom.push_back(I.xval[th.pc_slot] != I.bv(L));
   }

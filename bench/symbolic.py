@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""Symbolic engine benchmark (std-lib only): BMC depth timings beside the explicit
+engine and SPIN.
+
+For every iommufd model (specs/iommufd/models.txt) and for the generated scaling family
+(bench/gen.py: refcount, teardown, each with its buggy variants) it measures:
+  * explicit: time to the verdict (first violation, or the whole state space), and the
+    length of the shortest counterexample;
+  * bmc: seconds until depth 5, 10, 20 and 40 were checked (`--stats` depth-seconds),
+    and the time to the counterexample when BMC reaches it within the budget;
+  * induction (family only): proved at which k, or not;
+  * SPIN (family only, the models have Promela twins): pan's time to its verdict.
+Usage:
+  python3 bench/symbolic.py [--budget S] [--quick] [--write]
+--write stores the table in bench/symbolic-results.md. Scratch goes to bench/work/.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import gen  # noqa: E402
+
+DEPTHS = (5, 10, 20, 40)
+
+
+def run(cmd, cwd=ROOT, timeout=None):
+    t0 = time.perf_counter()
+    try:
+        p = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, timeout=timeout)
+        return p.returncode, p.stdout, p.stderr, time.perf_counter() - t0
+    except subprocess.TimeoutExpired:
+        return None, "", "timeout", time.perf_counter() - t0
+
+
+def lifecheck(exe, model, extra, budget):
+    rc, out, err, wall = run([exe, "check", "--format", "json", "--stats", *extra, model],
+                             timeout=budget + 60)
+    if rc is None or rc == 2:
+        return {"failed": (err or "timeout").strip()[:200], "wall": wall}
+    m = json.loads(out)["models"][0]
+    r = {"rc": rc, "wall": wall, "seconds": m["stats"].get("seconds"),
+         "depth": m["stats"]["depth"], "depth_seconds": m["stats"].get("depth_seconds", []),
+         "result": m["result"], "limit": m["limit"], "note": m.get("note")}
+    cx = m.get("counterexamples") or []
+    if cx:
+        steps = cx[0].get("trace", {}).get("steps", [])
+        init = 1 if steps and steps[0]["thread"] == "init" else 0
+        r["cex_steps"] = len(steps) - init
+        r["cex_property"] = cx[0]["property"]
+    return r
+
+
+def spin(pml, workdir, budget):
+    d = os.path.join(workdir, os.path.splitext(os.path.basename(pml))[0] + "_sym")
+    os.makedirs(d, exist_ok=True)
+    src = os.path.join(d, os.path.basename(pml))
+    with open(pml) as f, open(src, "w") as g:
+        g.write(f.read())
+    rc, _o, err, _t = run(["spin", "-a", os.path.basename(pml)], cwd=d, timeout=120)
+    if rc != 0:
+        return {"failed": "spin -a: " + err.strip()[:100]}
+    rc, _o, err, _t = run(["gcc", "-O2", "-DSAFETY", "-o", "pan", "pan.c"], cwd=d, timeout=300)
+    if rc != 0:
+        return {"failed": "gcc: " + err.strip()[:100]}
+    rc, out, _e, wall = run(["./pan", "-m100000"], cwd=d, timeout=budget)
+    if rc is None:
+        return {"failed": "timeout", "wall": wall}
+    errors = 0
+    for line in out.splitlines():
+        if "errors:" in line:
+            errors = int(line.split("errors:")[1].split()[0])
+    return {"wall": wall, "errors": errors}
+
+
+def at_depth(r, d):
+    ds = r.get("depth_seconds") or []
+    return ds[d] if d < len(ds) else None
+
+
+def fmt(v, nd=2):
+    return "-" if v is None else f"{v:.{nd}f}"
+
+
+def bmc_cells(b):
+    if "failed" in b:
+        return ["fail"] * (len(DEPTHS) + 1)
+    cells = [fmt(at_depth(b, d)) for d in DEPTHS]
+    if "cex_steps" in b:
+        cex = f"{b['seconds']:.2f} ({b['cex_steps']})"
+    else:
+        reached = len(b.get("depth_seconds") or []) - 1
+        cex = "proved" if b["result"] == "holds" else f"none <= {max(reached, 0)}"
+    return cells + [cex]
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--budget", type=float, default=120.0, help="seconds per BMC run")
+    ap.add_argument("--quick", action="store_true", help="family only, small sizes")
+    ap.add_argument("--write", action="store_true")
+    a = ap.parse_args(argv)
+    exe = os.environ.get("LIFECHECK", os.path.join(ROOT, "build", "lifecheck"))
+    if not os.path.exists(exe):
+        print(f"symbolic.py: {exe} not built", file=sys.stderr)
+        return 2
+    work = os.path.join(HERE, "work")
+    os.makedirs(work, exist_ok=True)
+    rows = []
+    head = ("| model | explicit s | cex steps | " + " | ".join(f"bmc d{d} s" for d in DEPTHS) +
+            " | bmc cex s (steps) | induction | spin s |")
+    rows.append(head)
+    rows.append("|" + "---|" * (head.count("|") - 1))
+
+    models = []
+    if not a.quick:
+        with open(os.path.join(ROOT, "specs", "iommufd", "models.txt")) as f:
+            for line in f:
+                line = line.split("#")[0].strip()
+                if line:
+                    models.append((os.path.join(ROOT, line), None))
+    sizes = {"refcount": (2, 3, 4) if a.quick else (2, 3, 4, 6, 8),
+             "teardown": (2, 3) if a.quick else (2, 3, 4, 5)}
+    for fam, ns in sizes.items():
+        for n in ns:
+            for variant in gen.VARIANTS[fam]:
+                paths = gen.generate(fam, n, variant, work)
+                lc = [p for p in paths if p.endswith(".lc")][0]
+                pml = [p for p in paths if p.endswith(".pml")][0]
+                models.append((lc, pml))
+
+    for lc, pml in models:
+        name = os.path.splitext(os.path.basename(lc))[0]
+        ex = lifecheck(exe, lc, [], a.budget)
+        b = lifecheck(exe, lc, ["--engine", "bmc", "--depth", "40", "--timeout", str(a.budget)], a.budget)
+        ind = "-"
+        sp = "-"
+        if pml:
+            i = lifecheck(exe, lc, ["--engine", "induction", "--depth", "40", "--timeout", str(a.budget)], a.budget)
+            note = i.get("note") or ""
+            ind = note.replace("proved by k-induction at ", "") if "k-induction at" in note else (
+                "violated" if i.get("result") == "violated" else "not proved")
+            s = spin(pml, work, a.budget)
+            sp = s.get("failed") or f"{s['wall']:.2f}" + (" (error)" if s["errors"] else "")
+        ex_s = "fail" if "failed" in ex else fmt(ex["seconds"], 3)
+        ex_c = str(ex.get("cex_steps", "holds" if ex.get("result") == "holds" else "-"))
+        rows.append(f"| {name} | {ex_s} | {ex_c} | " + " | ".join(bmc_cells(b)) + f" | {ind} | {sp} |")
+        print(rows[-1], flush=True)
+
+    table = "\n".join(rows)
+    if a.write:
+        env = (f"{datetime.date.today()} on {platform.machine()}, {os.cpu_count()} CPUs, "
+               f"BMC budget {a.budget:g} s per run")
+        with open(os.path.join(HERE, "symbolic-results.md"), "w") as f:
+            f.write("# Symbolic engine: BMC depth timings\n\n"
+                    "Generated by `python3 bench/symbolic.py --write` (" + env + ").\n"
+                    "`bmc dN s`: seconds until depth N was checked (`-`: not reached within the budget,\n"
+                    "or the run stopped earlier at a counterexample or a proof). `bmc cex s (steps)`: time\n"
+                    "to the counterexample and its length; `none <= D`: no violation up to depth D.\n"
+                    "`explicit s`: time to the first violation or to the end of the state space.\n\n" +
+                    table + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
