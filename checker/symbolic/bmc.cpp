@@ -277,6 +277,24 @@ class Bmc {
   // Violations and model errors of frame k (a state, or a step from it). False: stop.
   bool check_frame(uint32_t k) {
     FrameConds fc = conds_at(frames_[k]);
+    // Usually nothing happens at a new depth: one query over everything still open, kept
+    // as a lemma when unsat, saves the separate error, property and lock-edge queries.
+    {
+      z3::expr_vector any(c_);
+      for (const auto& e : fc.errors) any.push_back(e);
+      for (size_t i = 0; i < props_.size(); ++i)
+        if (!found_[i] && props_[i].check != ir::Check::LockOrder) any.push_back(fc.bad[i]);
+      if (lock_order_open())
+        for (size_t n = 0; n < E_.edges.size(); ++n)
+          if (!edges_.count(E_.edges[n].first)) any.push_back(fc.edges[n]);
+      z3::expr q = z3::mk_or(any);
+      auto r = check(s_, &q, nullptr);
+      if (r == z3::unknown) return false;
+      if (r == z3::unsat) {
+        s_.push_back(!q);
+        return true;
+      }
+    }
     // Run-time model errors first: they make the model's verdicts meaningless.
     {
       z3::expr_vector any(c_);
@@ -341,6 +359,12 @@ class Bmc {
   }
 
   // New lock-order edges reachable at frame k; a cycle among the edges is a violation.
+  bool lock_order_open() const {
+    for (size_t i = 0; i < props_.size(); ++i)
+      if (props_[i].check == ir::Check::LockOrder && props_[i].property < 0) return !found_[i];
+    return false;
+  }
+
   bool lock_edges(uint32_t k, const FrameConds& fc) {
     size_t lo = 0;
     for (size_t i = 0; i < props_.size(); ++i)
