@@ -197,14 +197,18 @@ std::string render_text(const ir::Program& p, const CheckResult& r) {
   }
   if (r.cti) {
     const Counterexample& c = *r.cti;
-    out += "\n--- counterexample to induction at k = " + std::to_string(r.cti_k) + ": " + c.property + ": " +
-           c.violation.message + "\n";
+    out += "\n--- counterexample to induction at k = " + std::to_string(r.cti_k) + ": " + c.property +
+           (c.violation.message.empty() ? "" : ": " + c.violation.message) + "\n";
     out += "  From this state (it need not be reachable) the steps below keep every property until the\n"
            "  violation. An invariant that is false here, but true in every reachable state, strengthens\n"
            "  the induction.\n";
     StateView v = view_state(m, c.trace.start);
     for (const auto& [name, at] : v.threads) out += "    " + name + ": " + at + "\n";
     for (const auto& [name, val] : v.values) out += "    " + name + " = " + val + "\n";
+    if (c.trace.steps.empty()) {
+      out += "  (its steps cannot be replayed: the interpreter refuses this start state)\n";
+      return out;
+    }
     out += render_race(m, c.trace, c.violation_in_last_step);
     out += describe(m, c);
   }

@@ -513,13 +513,20 @@ class Bmc {
       if (found_[i] || props_[i].check == ir::Check::LockOrder) continue;
       if (!mdl.eval(E_.at(E_.bad[i], f[k], nullptr, "b" + std::to_string(k) + "_" + std::to_string(k)), true).is_true()) continue;
       Counterexample cx;
-      if (counterexample_from_path(m_, props_[i], path, &cx, false)) {
-        r_.cti = std::move(cx);
-        r_.cti_k = uint32_t(k);
+      if (!counterexample_from_path(m_, props_[i], path, &cx, false)) {
+        // The start state holds values no run produces (a pointer local of the wrong
+        // kind, say) and the interpreter refuses it: show the state without the steps.
+        cx = Counterexample{};
+        cx.property = props_[i].name;
+        if (props_[i].property >= 0) cx.violation = property_violation(p_, props_[i].property);
+        else cx.violation.check = props_[i].check;
+        cx.trace.start = path[0];
       }
+      r_.cti = std::move(cx);
+      r_.cti_k = uint32_t(k);
     }
-    cti_note_ = r_.cti ? " (its counterexample to induction is shown)"
-                       : " (a counterexample to induction exists; its start state is not one the interpreter can run)";
+    cti_note_ = r_.cti && !r_.cti->trace.steps.empty() ? " (its counterexample to induction is shown)"
+                                                        : " (its counterexample to induction cannot be replayed)";
     return 0;
   }
 
