@@ -109,6 +109,23 @@ TEST_CASE("cli: --format json is valid JSON with the documented fields") {
   CHECK(lock_order);
 }
 
+TEST_CASE("cli: JSON of a failed induction step carries its counterexample to induction") {
+  auto r = run_cli("check --engine induction --depth 3 --format json --stats tests/regress/checks/induction_aux_missing_holds.lc");
+  CHECK(r.status == 3);
+  auto j = nlohmann::json::parse(r.out);
+  const auto& m = j["models"][0];
+  CHECK(m["engine"].get<std::string>().rfind("induction (Z3 4.", 0) == 0);
+  REQUIRE(m.contains("induction_cti"));
+  const auto& c = m["induction_cti"];
+  CHECK(c["k"] == 3);
+  CHECK(c["property"] == "y_bounded");
+  CHECK(c["check"] == "invariant");
+  CHECK(c["start"]["threads"]["t"].get<std::string>().find("induction_aux_missing_holds.lc:10:") != std::string::npos);
+  CHECK(c["start"]["values"].contains("y"));
+  CHECK(c["trace"]["steps"].size() == 3);
+  CHECK(m["stats"]["depth_seconds"].size() == 4);  // depths 0..3
+}
+
 TEST_CASE("cli: --stats prints the figures the benchmark reads") {
   auto r = run_cli("check --stats specs/examples/lost_refcount_fixed.lc");
   CHECK(r.status == 0);
