@@ -37,6 +37,7 @@ symbolic::SymbolicOptions symbolic_options(const LimitArgs& a, bool all) {
   so.all = all;
   so.timeout_s = a.timeout;
   so.rlimit = a.rlimit;
+  so.progress = isatty(2);
   return so;
 }
 

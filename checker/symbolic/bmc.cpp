@@ -135,6 +135,11 @@ class Bmc {
       depth_ = k;
       if (!check_frame(k)) return finish();
       r_.stats.depth_seconds.push_back(std::chrono::duration<double>(Clock::now() - t0_).count());
+      if (o_.progress) {
+        fprintf(stderr, "\r\033[K%s: depth %u done after %.1f s", o_.induction ? "induction" : "bmc", k,
+                r_.stats.depth_seconds.back());
+        fflush(stderr);
+      }
       if (stop_) return finish();
       if (k == o_.depth) break;
       extend();
@@ -536,6 +541,7 @@ class Bmc {
   }
 
   CheckResult finish() {
+    if (o_.progress && !r_.stats.depth_seconds.empty()) fprintf(stderr, "\r\033[K");
     r_.stats.depth = depth_;
     r_.stats.transitions = E_.transitions();
     r_.stats.seconds = std::chrono::duration<double>(Clock::now() - t0_).count();
