@@ -138,3 +138,22 @@ TEST_CASE("machine: properties read freed instances (ghost view)") {
   CHECK(m.check_property(s.data(), 0, nullptr) == 1);
   CHECK(m.check_property(s.data(), 1, nullptr) == 0);
 }
+
+TEST_CASE("machine: a pointer that names no object of its kind is a model error, not a crash") {
+  // Only states that k-induction makes up hold such values; replaying one must not read
+  // out of bounds.
+  auto p = lct::compile(
+      "model m; object dev { int<0..3> x = 0; } object other { int<0..3> y = 0; }\n"
+      "dev* d = null; any* a = null;\n"
+      "init { d = new dev; a = new other; }\n"
+      "thread t { d->x = 1; free(a); }\n");
+  Machine m(*p);
+  auto s = initial(m);
+  int d_slot = p->globals[0].slot;
+  int64_t other_gid = p->kinds[1].first_gid + 1;  // d holds an object of the wrong kind
+  uint64_t raw = uint64_t(other_gid - p->slots[d_slot].lo);
+  memcpy(s.data() + p->slots[d_slot].offset, &raw, p->slots[d_slot].width);
+  auto c = succ(m, s);
+  CHECK(c.states.empty());
+  CHECK(c.error == "'d' holds " + std::to_string(other_gid) + ", not a dev");
+}
