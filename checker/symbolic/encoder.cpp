@@ -443,9 +443,8 @@ struct Encoder::Impl {
     for (size_t i = 0; i < T.locals.size(); ++i) P.v[base + int(i)] = bv(p.slots[base + int(i)].lo);
   }
 
-  // A choice variable for the choose at `loc` of thread t inside an atomic block (one per
-  // location: a step passes a location at most once on acyclic blocks, and a cyclic block's
-  // visits get one each).
+  // A choice variable for an n-way choose inside an atomic block: one per node of the
+  // block's walk (a location, per loop iteration), so every visit chooses on its own.
   expr choice(int n) {
     int b = 1;
     while ((1 << b) < n) ++b;

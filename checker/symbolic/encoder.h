@@ -36,8 +36,8 @@ class Encoder {
 
   // Template (over X, Y and the inputs):
   z3::expr_vector X, Y;
-  z3::expr_vector inputs;            // sel (which first action), then the choice variables
-  z3::expr trans;                    // T(X, inputs, Y): sel picks an enabled step without a fatal violation; Y is its effect
+  z3::expr_vector inputs;            // sel (which thread), fch (a choose's branch), the atomic blocks' choice variables
+  z3::expr trans;                    // T(X, inputs, Y): the selected thread's enabled step without a fatal violation; Y is its effect
   z3::expr domain;                   // X holds valid raw values
   std::vector<z3::expr> bad;         // per property (properties_of order): X, or a step from X, violates it
   std::vector<std::pair<std::pair<int, int>, z3::expr>> edges;  // (held, acquired) lock slots -> condition over X (one per pair)
