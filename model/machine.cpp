@@ -33,6 +33,13 @@ struct Machine::Ctx {
   std::string me_msg;
   Span me_span;
 
+  // A model error (a fault of the model, not of the modelled code): ends the evaluation.
+  void error(std::string msg, Span at) {
+    model_error = true;
+    failed = true;
+    me_msg = std::move(msg);
+    me_span = at;
+  }
   void violate(Check k, std::string msg, Span at, int64_t inst = 0, int lock = -1) {
     Violation probe;
     probe.check = k;
@@ -111,21 +118,16 @@ int Machine::place(int e, Ctx& c) const {
       if (c.failed) return -1;
       if (ptr == 0) {
         if (c.ghost) {
-          c.model_error = true;
-          c.failed = true;
-          c.me_msg = "'" + p_.text(p_.exprs[x.a].span) + "' is null, so '" + p_.text(x.span) + "' cannot be read";
-          c.me_span = x.span;
+          c.error("'" + p_.text(p_.exprs[x.a].span) + "' is null, so '" + p_.text(x.span) + "' cannot be read", x.span);
           return -1;
         }
         c.violate(Check::NullDeref, "'" + p_.text(p_.exprs[x.a].span) + "' is null in '" + p_.text(x.span) + "'", x.span);
         return -1;
       }
       // Reachable states hold only valid pointers; a state made up by k-induction may not.
-      if (ptr < 0 || ptr > int64_t(p_.gid_kind.size()) || p_.gid_kind[ptr - 1] != x.kind) {
-        c.model_error = true;
-        c.failed = true;
-        c.me_msg = "'" + p_.text(p_.exprs[x.a].span) + "' holds " + std::to_string(ptr) + ", not a " + p_.kinds[x.kind].name;
-        c.me_span = x.span;
+      if (kind_of(ptr) != x.kind) {
+        c.error("'" + p_.text(p_.exprs[x.a].span) + "' holds " + std::to_string(ptr) + ", not a " + p_.kinds[x.kind].name,
+                x.span);
         return -1;
       }
       const ir::Kind& k = p_.kinds[p_.gid_kind[ptr - 1]];
@@ -165,7 +167,7 @@ static bool range_of_place(const ir::Program& p, int e, int64_t* lo, int64_t* hi
 int64_t Machine::eval(int e, Ctx& c) const {
   const ir::Expr& x = p_.exprs[e];
   auto status = [&](int64_t ptr) -> int64_t {
-    if (ptr < 1 || ptr > int64_t(p_.gid_kind.size())) return ir::kUnallocated;  // (k-induction states)
+    if (kind_of(ptr) < 0) return ir::kUnallocated;
     const ir::Kind& k = p_.kinds[p_.gid_kind[ptr - 1]];
     return get(c.s, k.first_slot + int(ptr - 1 - k.first_gid) * k.stride);
   };
@@ -199,16 +201,13 @@ int64_t Machine::eval(int e, Ctx& c) const {
     }
     case Op::Is: {
       int64_t p = eval(x.a, c);
-      return p > 0 && p <= int64_t(p_.gid_kind.size()) && p_.gid_kind[p - 1] == x.kind;
+      return kind_of(p) == x.kind;
     }
     case Op::As: {
       int64_t p = eval(x.a, c);
-      if (c.failed || p == 0 || (p > 0 && p <= int64_t(p_.gid_kind.size()) && p_.gid_kind[p - 1] == x.kind)) return p;
+      if (c.failed || p == 0 || kind_of(p) == x.kind) return p;
       if (c.ghost) {
-        c.model_error = true;
-        c.failed = true;
-        c.me_msg = "'" + p_.text(x.span) + "': " + p_.pointer_name(p) + " is not a " + p_.kinds[x.kind].name;
-        c.me_span = x.span;
+        c.error("'" + p_.text(x.span) + "': " + p_.pointer_name(p) + " is not a " + p_.kinds[x.kind].name, x.span);
         return 0;
       }
       c.violate(Check::Assert, "'" + p_.text(x.span) + "': " + p_.pointer_name(p) + " is not a " + p_.kinds[x.kind].name,
@@ -243,10 +242,7 @@ int64_t Machine::eval(int e, Ctx& c) const {
     case Op::Mod:
       if (b == 0) {
         if (c.ghost) {
-          c.model_error = true;
-          c.failed = true;
-          c.me_msg = "division by zero in '" + p_.text(x.span) + "'";
-          c.me_span = x.span;
+          c.error("division by zero in '" + p_.text(x.span) + "'", x.span);
           return 0;
         }
         c.violate(Check::Range, "division by zero in '" + p_.text(x.span) + "'", x.span);
@@ -336,10 +332,8 @@ void Machine::apply(Ctx& c, int t, const ir::Action& a, StepSink& sink, bool gua
       int i = 0;
       while (i < k.max && get(c.s, k.first_slot + i * k.stride) != ir::kUnallocated) ++i;
       if (i == k.max) {
-        c.model_error = true;
-        c.failed = true;
-        c.me_msg = "'new " + k.name + "' exceeds max " + std::to_string(k.max) + " (raise 'max' in object " + k.name + ")";
-        c.me_span = a.span;
+        c.error("'new " + k.name + "' exceeds max " + std::to_string(k.max) + " (raise 'max' in object " + k.name + ")",
+                a.span);
         break;
       }
       int base = k.first_slot + i * k.stride;
@@ -357,11 +351,8 @@ void Machine::apply(Ctx& c, int t, const ir::Action& a, StepSink& sink, bool gua
     case Act::Free: {
       int64_t ptr = eval(a.expr, c);
       if (c.failed || ptr == 0) break;  // free(null) does nothing, like kfree(NULL)
-      if (ptr < 0 || ptr > int64_t(p_.gid_kind.size())) {  // (k-induction states)
-        c.model_error = true;
-        c.failed = true;
-        c.me_msg = "free of " + std::to_string(ptr) + ", not an object";
-        c.me_span = a.span;
+      if (kind_of(ptr) < 0) {
+        c.error("free of " + std::to_string(ptr) + ", not an object", a.span);
         break;
       }
       const ir::Kind& k = p_.kinds[p_.gid_kind[ptr - 1]];

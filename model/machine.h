@@ -123,6 +123,9 @@ class Machine {
            std::vector<Event>& events, Violation* carried, int depth) const;
   void finish(uint8_t* s, int t, Ctx& c) const;
   int tmpl_of(int t) const { return t == threads() ? p_.init_tmpl : p_.threads[t].tmpl; }
+  // The kind a pointer value names, or -1 (null, or a value no reachable state holds: the
+  // states k-induction makes up may).
+  int kind_of(int64_t ptr) const { return ptr > 0 && ptr <= int64_t(p_.gid_kind.size()) ? p_.gid_kind[ptr - 1] : -1; }
   int pc_slot(int t) const { return t == threads() ? p_.init_pc_slot : p_.threads[t].pc_slot; }
   int local_base(int t) const { return t == threads() ? p_.init_local_base : p_.threads[t].local_base; }
 
