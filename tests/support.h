@@ -3,7 +3,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -16,6 +18,16 @@ namespace lct {
 
 inline std::string src(const std::string& rel) { return std::string(LC_SOURCE_DIR) + "/" + rel; }
 inline std::string lifecheck() { return std::string(LC_BINARY_DIR) + "/lifecheck"; }
+
+// The files in `dir` whose names end in `ext` (".lc"), sorted; none if `dir` is missing.
+inline std::vector<std::string> files_in(const std::string& dir, const std::string& ext = ".lc") {
+  std::vector<std::string> out;
+  if (!std::filesystem::exists(dir)) return out;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    if (e.path().extension() == ext) out.push_back(e.path().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
 
 inline std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

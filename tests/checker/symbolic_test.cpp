@@ -1,12 +1,9 @@
 #include <catch2/catch.hpp>
 
-#include <filesystem>
-
 #include "checker/report/report.h"
 #include "checker/symbolic/bmc.h"
 #include "tests/support.h"
 
-namespace fs = std::filesystem;
 using namespace lc;
 
 namespace {
@@ -19,26 +16,19 @@ size_t steps_without_init(const ir::Program& p, const CheckResult& r, const Prop
 }  // namespace
 
 TEST_CASE("symbolic: the engines agree on every regression model and example within depth 10") {
-  std::vector<std::string> files;
-  for (const char* dir : {"tests/regress/checks", "specs/examples"})
-    for (const auto& e : fs::directory_iterator(lct::src(dir)))
-      if (e.path().extension() == ".lc") files.push_back(e.path().string());
-  std::sort(files.begin(), files.end());
+  auto files = lct::files_in(lct::src("tests/regress/checks"));
+  for (auto& f : lct::files_in(lct::src("specs/examples"))) files.push_back(f);
   REQUIRE(files.size() > 80);
   const uint32_t D = 10;
   int compared_violations = 0, proved = 0;
   for (const auto& f : files) {
     INFO(f);
-    Loaded l = load_model_file(f);
-    REQUIRE(l.program);
-    ExploreOptions eo;
-    eo.all = true;
-    CheckResult ex = explore(*l.program, f, eo);
+    auto [program, ex] = lct::check_file(f);
     REQUIRE(ex.outcome == Outcome::Complete);
     symbolic::SymbolicOptions so;
     so.depth = D;
     so.timeout_s = 120;
-    CheckResult sy = symbolic::check_symbolic(*l.program, f, so);
+    CheckResult sy = symbolic::check_symbolic(*program, f, so);
     INFO(sy.limit);
     REQUIRE(sy.limit.rfind("Z3 returned unknown", 0) != 0);
     REQUIRE(sy.limit.rfind("internal", 0) != 0);
@@ -51,12 +41,12 @@ TEST_CASE("symbolic: the engines agree on every regression model and example wit
       if (ps.status == Status::Violated) {
         CHECK(pe.status == Status::Violated);
         if (pe.status == Status::Violated && pe.check != ir::Check::LockOrder) {
-          CHECK(steps_without_init(*l.program, sy, ps) == steps_without_init(*l.program, ex, pe));
+          CHECK(steps_without_init(*program, sy, ps) == steps_without_init(*program, ex, pe));
           ++compared_violations;
         }
       } else if (pe.status == Status::Violated && pe.check != ir::Check::LockOrder) {
         // Only a violation deeper than the bound may be missed.
-        CHECK(steps_without_init(*l.program, ex, pe) > D);
+        CHECK(steps_without_init(*program, ex, pe) > D);
       }
       if (ps.status == Status::Holds) CHECK(pe.status == Status::Holds);
     }
@@ -64,7 +54,7 @@ TEST_CASE("symbolic: the engines agree on every regression model and example wit
     // counterexamples to induction (from made-up states) replay without harm.
     so.depth = 3;
     so.induction = true;
-    CheckResult in = symbolic::check_symbolic(*l.program, f, so);
+    CheckResult in = symbolic::check_symbolic(*program, f, so);
     INFO(in.limit);
     REQUIRE(in.limit.rfind("internal", 0) != 0);
     REQUIRE(in.outcome != Outcome::ModelError);
@@ -83,23 +73,16 @@ TEST_CASE("symbolic: the engines agree on every iommufd model within depth 5") {
   // Every review bug in specs/iommufd needs 29 or more steps, beyond this bound: here
   // the symbolic engine must find nothing the explicit engine does not, and encode every
   // model (the atomic blocks of these models were not encodable before paths merged).
-  std::vector<std::string> files;
-  for (const auto& e : fs::directory_iterator(lct::src("specs/iommufd")))
-    if (e.path().extension() == ".lc") files.push_back(e.path().string());
-  std::sort(files.begin(), files.end());
+  auto files = lct::files_in(lct::src("specs/iommufd"));
   REQUIRE(files.size() >= 17);
   const uint32_t D = 5;
   for (const auto& f : files) {
     INFO(f);
-    Loaded l = load_model_file(f);
-    REQUIRE(l.program);
-    ExploreOptions eo;
-    eo.all = true;
-    CheckResult ex = explore(*l.program, f, eo);
+    auto [program, ex] = lct::check_file(f);
     REQUIRE(ex.outcome == Outcome::Complete);
     symbolic::SymbolicOptions so;
     so.depth = D;
-    CheckResult sy = symbolic::check_symbolic(*l.program, f, so);
+    CheckResult sy = symbolic::check_symbolic(*program, f, so);
     INFO(sy.limit);
     CHECK(sy.limit == "no violation up to depth 5 (bounded: not a proof)");
     CHECK(sy.stats.depth == D);
@@ -108,7 +91,7 @@ TEST_CASE("symbolic: the engines agree on every iommufd model within depth 5") {
       INFO(ex.properties[i].name);
       CHECK(sy.properties[i].status == Status::Unknown);
       if (ex.properties[i].status == Status::Violated && ex.properties[i].check != ir::Check::LockOrder)
-        CHECK(steps_without_init(*l.program, ex, ex.properties[i]) > D);
+        CHECK(steps_without_init(*program, ex, ex.properties[i]) > D);
     }
   }
 }

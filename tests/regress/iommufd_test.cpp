@@ -44,10 +44,7 @@ std::vector<KeyStep> read_keysteps(const std::string& path) {
 }  // namespace
 
 TEST_CASE("iommufd: counterexamples show the interleavings the review found") {
-  std::vector<std::string> files;
-  for (const auto& e : fs::directory_iterator(lct::src("specs/iommufd")))
-    if (e.path().extension() == ".keysteps") files.push_back(e.path().string());
-  std::sort(files.begin(), files.end());
+  auto files = lct::files_in(lct::src("specs/iommufd"), ".keysteps");
   REQUIRE(files.size() >= 8);
   for (const auto& ks : files) {
     std::string model = ks.substr(0, ks.size() - 9) + ".lc";
@@ -96,6 +93,6 @@ TEST_CASE("iommufd: the README's verdict matrix is what lifecheck prints, and ma
   b += std::string("<!-- matrix -->\n").size();
   CHECK(readme.substr(b, e - b) == r.out);
   // Every model in the folder is in the matrix.
-  for (const auto& f : fs::directory_iterator(lct::src("specs/iommufd")))
-    if (f.path().extension() == ".lc") CHECK(models.find("specs/iommufd/" + f.path().filename().string()) != std::string::npos);
+  for (const auto& f : lct::files_in(lct::src("specs/iommufd")))
+    CHECK(models.find("specs/iommufd/" + fs::path(f).filename().string()) != std::string::npos);
 }

@@ -10,19 +10,12 @@
 
 namespace fs = std::filesystem;
 
-static std::vector<std::string> lc_files(const std::string& dir) {
-  std::vector<std::string> out;
-  if (!fs::exists(dir)) return out;
-  for (const auto& e : fs::directory_iterator(dir))
-    if (e.path().extension() == ".lc") out.push_back(e.path().string());
-  std::sort(out.begin(), out.end());
-  return out;
-}
+using lct::files_in;
 
 TEST_CASE("regress: every model gets the verdicts its expect lines give") {
-  std::vector<std::string> files = lc_files(lct::src("tests/regress/checks"));
-  for (auto& f : lc_files(lct::src("specs/examples"))) files.push_back(f);
-  for (auto& f : lc_files(lct::src("../shared/examples"))) files.push_back(f);
+  std::vector<std::string> files = files_in(lct::src("tests/regress/checks"));
+  for (auto& f : files_in(lct::src("specs/examples"))) files.push_back(f);
+  for (auto& f : files_in(lct::src("../shared/examples"))) files.push_back(f);
   REQUIRE(files.size() > 60);
   for (const auto& f : files) {
     INFO(f);
@@ -37,7 +30,7 @@ TEST_CASE("regress: every model gets the verdicts its expect lines give") {
 }
 
 TEST_CASE("regress: malformed models give exit 2 and exactly the pinned diagnostics") {
-  auto files = lc_files(lct::src("tests/regress/errors"));
+  auto files = files_in(lct::src("tests/regress/errors"));
   REQUIRE(files.size() > 30);
   std::regex header(R"(// error: (\d+):(\d+))");
   for (const auto& f : files) {
@@ -56,7 +49,7 @@ TEST_CASE("regress: malformed models give exit 2 and exactly the pinned diagnost
 }
 
 TEST_CASE("regress: teaching examples print the pinned counterexamples") {
-  for (const auto& f : lc_files(lct::src("specs/examples"))) {
+  for (const auto& f : files_in(lct::src("specs/examples"))) {
     std::string name = fs::path(f).stem().string();
     std::string rel = "specs/examples/" + name + ".lc";
     INFO(rel);
