@@ -20,6 +20,29 @@ std::string version_string() {
   return "Z3 " + std::to_string(a) + "." + std::to_string(b) + "." + std::to_string(c);
 }
 
+// The first fatal step from `s` whose resulting state is `bad` (that state is checked,
+// not expanded): its successor ordinal, or -1. `*state` receives the state.
+int fatal_successor(const Machine& m, const uint8_t* s, const std::function<bool(const uint8_t*)>& bad,
+                    std::vector<uint8_t>* state) {
+  struct After : StepSink {
+    const std::function<bool(const uint8_t*)>* bad;
+    std::vector<uint8_t>* state;
+    size_t n = 0;
+    int ordinal = -1;
+    void successor(const uint8_t* s, const StepInfo& i) override {
+      if (ordinal < 0 && i.violation && i.violation->fatal() && (*bad)(s)) {
+        ordinal = i.ordinal;
+        state->assign(s, s + n);
+      }
+    }
+  } after;
+  after.bad = &bad;
+  after.state = state;
+  after.n = m.state_size();
+  m.successors(s, after);
+  return after.ordinal;
+}
+
 // Finds on the Machine the violation of property `pi` at the end of `path` (a state
 // violation of the last state, or a violating step from it) and builds the counterexample.
 bool counterexample_from_path(const Machine& m, const PropertyResult& pr,
@@ -34,18 +57,9 @@ bool counterexample_from_path(const Machine& m, const PropertyResult& pr,
       return (!prop.is_final || m.all_finished(s)) && m.check_property(s, pr.property, nullptr) == 0;
     };
     if (violated(last)) return rebuild_trace(m, path, -1, &out->trace, from_initial);
-    // Else the state a fatal step from `last` leads to (it is checked, not expanded).
-    struct After : StepSink {
-      std::function<bool(const uint8_t*)> bad;
-      int ordinal = -1;
-      void successor(const uint8_t* s, const StepInfo& i) override {
-        if (ordinal < 0 && i.violation && i.violation->fatal() && bad(s)) ordinal = i.ordinal;
-      }
-    } after;
-    after.bad = violated;
-    m.successors(last, after);
-    if (after.ordinal < 0) return false;
-    return rebuild_trace(m, path, after.ordinal, &out->trace, from_initial);
+    std::vector<uint8_t> after;
+    int ordinal = fatal_successor(m, last, violated, &after);
+    return ordinal >= 0 && rebuild_trace(m, path, ordinal, &out->trace, from_initial);
   }
   if (pr.check == ir::Check::Deadlock) {
     out->violation.check = ir::Check::Deadlock;
@@ -63,25 +77,11 @@ bool counterexample_from_path(const Machine& m, const PropertyResult& pr,
       out->blocked = m.blocked(last);
       return rebuild_trace(m, path, -1, &out->trace, from_initial);
     }
-    // Else the state a fatal step from `last` leads to (checked, not expanded).
-    struct After : StepSink {
-      std::function<bool(const uint8_t*)> bad;
-      int ordinal = -1;
-      std::vector<uint8_t> state;
-      size_t n = 0;
-      void successor(const uint8_t* s, const StepInfo& i) override {
-        if (ordinal < 0 && i.violation && i.violation->fatal() && bad(s)) {
-          ordinal = i.ordinal;
-          state.assign(s, s + n);
-        }
-      }
-    } after;
-    after.bad = stuck;
-    after.n = m.state_size();
-    m.successors(last, after);
-    if (after.ordinal < 0) return false;
-    out->blocked = m.blocked(after.state.data());
-    return rebuild_trace(m, path, after.ordinal, &out->trace, from_initial);
+    std::vector<uint8_t> after;
+    int ordinal = fatal_successor(m, last, stuck, &after);
+    if (ordinal < 0) return false;
+    out->blocked = m.blocked(after.data());
+    return rebuild_trace(m, path, ordinal, &out->trace, from_initial);
   }
   struct Find : StepSink {
     ir::Check want;
@@ -285,14 +285,7 @@ class Bmc {
     // Usually nothing happens at a new depth: one query over everything still open, kept
     // as a lemma when unsat, saves the separate error, property and lock-edge queries.
     {
-      z3::expr_vector any(c_);
-      for (const auto& e : fc.errors) any.push_back(e);
-      for (size_t i = 0; i < props_.size(); ++i)
-        if (!found_[i] && props_[i].check != ir::Check::LockOrder) any.push_back(fc.bad[i]);
-      if (lock_order_open())
-        for (size_t n = 0; n < E_.edges.size(); ++n)
-          if (!edges_.count(E_.edges[n].first)) any.push_back(fc.edges[n]);
-      z3::expr q = z3::mk_or(any);
+      z3::expr q = anything_open(fc);
       auto r = check(s_, &q, nullptr);
       if (r == z3::unknown) return false;
       if (r == z3::unsat) {
@@ -364,17 +357,29 @@ class Bmc {
   }
 
   // New lock-order edges reachable at frame k; a cycle among the edges is a violation.
-  bool lock_order_open() const {
+  // A run-time model error, a property not yet violated, or a lock-order edge not yet seen
+  // (while lock_order is open), at one frame.
+  z3::expr anything_open(const FrameConds& fc) {
+    z3::expr_vector any(c_);
+    for (const auto& e : fc.errors) any.push_back(e);
     for (size_t i = 0; i < props_.size(); ++i)
-      if (props_[i].check == ir::Check::LockOrder && props_[i].property < 0) return !found_[i];
-    return false;
+      if (!found_[i] && props_[i].check != ir::Check::LockOrder) any.push_back(fc.bad[i]);
+    if (lock_order_open())
+      for (size_t n = 0; n < E_.edges.size(); ++n)
+        if (!edges_.count(E_.edges[n].first)) any.push_back(fc.edges[n]);
+    return z3::mk_or(any);
   }
 
-  bool lock_edges(uint32_t k, const FrameConds& fc) {
-    size_t lo = 0;
+  size_t lock_order_index() const {
     for (size_t i = 0; i < props_.size(); ++i)
-      if (props_[i].check == ir::Check::LockOrder && props_[i].property < 0) lo = i;
-    if (found_[lo]) return true;
+      if (props_[i].check == ir::Check::LockOrder && props_[i].property < 0) return i;
+    return props_.size();
+  }
+  bool lock_order_open() const { return lock_order_index() < props_.size() && !found_[lock_order_index()]; }
+
+  bool lock_edges(uint32_t k, const FrameConds& fc) {
+    if (!lock_order_open()) return true;
+    size_t lo = lock_order_index();
     for (;;) {
       z3::expr_vector any(c_);
       std::vector<std::pair<int, int>> keys;
@@ -491,21 +496,10 @@ class Bmc {
         for (size_t i = 0; i < j; ++i) s.push_back(E_.distinct(f[i], f[j]));
       }
     }
-    auto bad_at = [&](size_t j) {
-      FrameConds fc = conds_at(f[j], "b" + std::to_string(k) + "_" + std::to_string(j));
-      z3::expr_vector any(c_);
-      for (size_t i = 0; i < props_.size(); ++i)
-        if (!found_[i] && props_[i].check != ir::Check::LockOrder) any.push_back(fc.bad[i]);
-      for (const auto& e : fc.errors) any.push_back(e);
-      bool lo_open = false;
-      for (size_t i = 0; i < props_.size(); ++i) lo_open |= props_[i].check == ir::Check::LockOrder && !found_[i];
-      if (lo_open)
-        for (size_t n = 0; n < E_.edges.size(); ++n)
-          if (!edges_.count(E_.edges[n].first)) any.push_back(fc.edges[n]);
-      return z3::mk_or(any);
-    };
-    for (size_t j = 0; j < k; ++j) s.push_back(!bad_at(j));
-    z3::expr last = bad_at(k);
+    auto conds = [&](size_t j) { return conds_at(f[j], "b" + std::to_string(k) + "_" + std::to_string(j)); };
+    for (size_t j = 0; j < k; ++j) s.push_back(!anything_open(conds(j)));
+    FrameConds fk = conds(k);
+    z3::expr last = anything_open(fk);
     z3::model mdl(c_);
     auto r = check(s, &last, &mdl);
     if (r == z3::unknown) return -1;
@@ -516,7 +510,7 @@ class Bmc {
     r_.cti.reset();
     for (size_t i = 0; i < props_.size() && !r_.cti; ++i) {
       if (found_[i] || props_[i].check == ir::Check::LockOrder) continue;
-      if (!mdl.eval(E_.at(E_.bad[i], f[k], nullptr, "b" + std::to_string(k) + "_" + std::to_string(k)), true).is_true()) continue;
+      if (!mdl.eval(fk.bad[i], true).is_true()) continue;
       Counterexample cx;
       if (!counterexample_from_path(m_, props_[i], path, &cx, false)) {
         // The start state holds values no run produces (a pointer local of the wrong
