@@ -697,10 +697,12 @@ Encoder::Encoder(const ir::Program& p, z3::context& c) : X(c), Y(c), inputs(c), 
       if (!z3::eq(F.v[j], I.xval[j])) fatal_writes[j].push_back({is_f, F.v[j]});
   }
   conj.push_back(z3::mk_or(some));
-  for (size_t j = 0; j < n; ++j) {
-    expr raw = I.pick(writes[j], I.xval[j]) - I.bv(p.slots[j].lo);
-    conj.push_back(Y[j] == (unsigned(I.bits[j]) < I.W ? raw.extract(I.bits[j] - 1, 0) : raw));
-  }
+  // The raw bits of slot j holding value v (the inverse of xval).
+  auto raw_of = [&](size_t j, const expr& v) {
+    expr r = v - I.bv(p.slots[j].lo);
+    return unsigned(I.bits[j]) < I.W ? r.extract(I.bits[j] - 1, 0) : r;
+  };
+  for (size_t j = 0; j < n; ++j) conj.push_back(Y[j] == raw_of(j, I.pick(writes[j], I.xval[j])));
   trans = z3::mk_and(conj);
 
   // Valid raw values (needed where a frame is unconstrained: k-induction).
@@ -749,7 +751,10 @@ Encoder::Encoder(const ir::Program& p, z3::context& c) : X(c), Y(c), inputs(c), 
   for (const auto& e : I.enabled) en.push_back(e);
   for (const auto& th : p.threads) fin.push_back(I.xval[th.pc_slot] == I.bv(p.tmpls[th.tmpl].end));
   expr all_done = z3::mk_and(fin);
-  badv[dl].push_back(!z3::mk_or(en) && !all_done);
+  // State checks (deadlock, invariants, finals) of X, by property index: the state a
+  // fatal step leads to gets the same checks, instantiated below.
+  std::vector<std::pair<size_t, expr>> state_bad;
+  state_bad.push_back({dl, !z3::mk_or(en) && !all_done});
   for (size_t pi = 0; pi < p.properties.size(); ++pi) {
     Impl::Path P{I.xval, c.bool_val(true)};
     size_t before = I.merrs.size();
@@ -761,32 +766,16 @@ Encoder::Encoder(const ir::Program& p, z3::context& c) : X(c), Y(c), inputs(c), 
       if (p.properties[pi].is_final) I.merrs[m].cond = I.merrs[m].cond && all_done;
     }
     size_t idx = std::size(ir::kBuiltinChecks) + pi;
-    badv[idx].push_back((p.properties[pi].is_final ? all_done : c.bool_val(true)) && !holds);
+    state_bad.push_back({idx, (p.properties[pi].is_final ? all_done : c.bool_val(true)) && !holds});
   }
+  for (const auto& [idx, cond] : state_bad) badv[idx].push_back(cond);
   // A fatal step ends its path, but the state it leads to is still checked (LANGUAGE.md):
   // its invariants, finals and deadlock, on the one fatal successor the inputs select.
   if (!fatal_some.empty()) {
     expr fatal = z3::mk_or(fatal_some);
-    std::vector<expr> fv;
-    z3::expr_vector raw(c);
-    for (size_t j = 0; j < n; ++j) {
-      fv.push_back(I.pick(fatal_writes[j], I.xval[j]));
-      expr r = fv.back() - I.bv(p.slots[j].lo);
-      raw.push_back(unsigned(I.bits[j]) < I.W ? r.extract(I.bits[j] - 1, 0) : r);
-    }
-    z3::expr_vector fin_after(c);
-    for (const auto& th : p.threads) fin_after.push_back(fv[th.pc_slot] == I.bv(p.tmpls[th.tmpl].end));
-    expr done_after = z3::mk_and(fin_after);
-    for (size_t pi = 0; pi < p.properties.size(); ++pi) {
-      Impl::Path Q{fv, c.bool_val(true)};
-      Impl::Ev e = I.ev(Q, -1, true);
-      e.record = false;
-      expr holds = I.truth(I.eval(p.properties[pi].expr, e));
-      size_t idx = std::size(ir::kBuiltinChecks) + pi;
-      badv[idx].push_back(fatal && (p.properties[pi].is_final ? done_after : c.bool_val(true)) && !holds);
-    }
-    expr enabled_after = z3::mk_or(en).substitute(X, raw);
-    badv[dl].push_back(fatal && !enabled_after && !done_after);
+    z3::expr_vector after(c);
+    for (size_t j = 0; j < n; ++j) after.push_back(raw_of(j, I.pick(fatal_writes[j], I.xval[j])));
+    for (auto& [idx, cond] : state_bad) badv[idx].push_back(fatal && cond.substitute(X, after));
   }
   for (auto& v : badv) bad.push_back(z3::mk_or(v));
   std::map<std::pair<int, int>, z3::expr_vector> by_pair;
