@@ -20,31 +20,19 @@ import datetime
 import json
 import os
 import platform
-import subprocess
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import gen  # noqa: E402
+from bench import sh  # noqa: E402
 
 DEPTHS = (5, 10, 20, 40)
 
 
-def run(cmd, cwd=ROOT, timeout=None):
-    t0 = time.perf_counter()
-    try:
-        p = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True, timeout=timeout)
-        return p.returncode, p.stdout, p.stderr, time.perf_counter() - t0
-    except subprocess.TimeoutExpired:
-        return None, "", "timeout", time.perf_counter() - t0
-
-
 def lifecheck(exe, model, extra, budget):
-    rc, out, err, wall = run([exe, "check", "--format", "json", "--stats", *extra, model],
-                             timeout=budget + 60)
+    rc, out, err, wall = sh([exe, "check", "--format", "json", "--stats", *extra, model], ROOT, budget + 60)
     if rc is None or rc == 2:
         return {"failed": (err or "timeout").strip()[:200], "wall": wall}
     m = json.loads(out)["models"][0]
@@ -66,13 +54,13 @@ def spin(pml, workdir, budget):
     src = os.path.join(d, os.path.basename(pml))
     with open(pml) as f, open(src, "w") as g:
         g.write(f.read())
-    rc, _o, err, _t = run(["spin", "-a", os.path.basename(pml)], cwd=d, timeout=120)
+    rc, _o, err, _t = sh(["spin", "-a", os.path.basename(pml)], d, 120)
     if rc != 0:
         return {"failed": "spin -a: " + err.strip()[:100]}
-    rc, _o, err, _t = run(["gcc", "-O2", "-DSAFETY", "-o", "pan", "pan.c"], cwd=d, timeout=300)
+    rc, _o, err, _t = sh(["gcc", "-O2", "-DSAFETY", "-o", "pan", "pan.c"], d, 300)
     if rc != 0:
         return {"failed": "gcc: " + err.strip()[:100]}
-    rc, out, _e, wall = run(["./pan", "-m100000"], cwd=d, timeout=budget)
+    rc, out, _e, wall = sh(["./pan", "-m100000"], d, budget)
     if rc is None:
         return {"failed": "timeout", "wall": wall}
     errors = 0
