@@ -9,9 +9,11 @@ For every iommufd model (specs/iommufd/models.txt) and for the generated scaling
   * bmc: seconds until depth 5, 10, 20 and 40 were checked (`--stats` depth-seconds),
     and the time to the counterexample when BMC reaches it within the budget;
   * induction (family only): proved at which k, or not;
-  * SPIN (family only, the models have Promela twins): pan's time to its verdict.
+  * SPIN (family only, the models have Promela twins): pan's time to its verdict;
+  * with --compare-reduction: the depth BMC reaches within the budget with and without
+    its partial-order reduction (--no-reduction).
 Usage:
-  python3 bench/symbolic.py [--budget S] [--quick] [--write]
+  python3 bench/symbolic.py [--budget S] [--quick] [--only iommufd|family] [--compare-reduction] [--write]
 --write stores the table in bench/symbolic-results.md. Scratch goes to bench/work/.
 """
 
@@ -75,6 +77,14 @@ def at_depth(r, d):
     return ds[d] if d < len(ds) else None
 
 
+def reached(r):
+    """Deepest depth checked: 'D' (budget out), 'cex D' (violation there), 'fail'."""
+    if "failed" in r:
+        return "fail"
+    d = max(len(r.get("depth_seconds") or []) - 1, 0)
+    return f"cex {r['cex_steps']}" if "cex_steps" in r else str(d)
+
+
 def fmt(v, nd=2):
     return "-" if v is None else f"{v:.{nd}f}"
 
@@ -96,6 +106,8 @@ def main(argv=None):
     ap.add_argument("--budget", type=float, default=120.0, help="seconds per BMC run")
     ap.add_argument("--quick", action="store_true", help="family only, small sizes")
     ap.add_argument("--only", choices=("iommufd", "family"), help="one part of the table")
+    ap.add_argument("--compare-reduction", action="store_true",
+                    help="also run BMC with --no-reduction: depth reached within the budget, both ways")
     ap.add_argument("--write", action="store_true")
     a = ap.parse_args(argv)
     exe = os.environ.get("LIFECHECK", os.path.join(ROOT, "build", "lifecheck"))
@@ -106,7 +118,8 @@ def main(argv=None):
     os.makedirs(work, exist_ok=True)
     rows = []
     head = ("| model | explicit s | cex steps | " + " | ".join(f"bmc d{d} s" for d in DEPTHS) +
-            " | bmc cex s (steps) | induction | spin s |")
+            " | bmc cex s (steps) | induction | spin s |" +
+            (" bmc depth (no reduction -> reduction) |" if a.compare_reduction else ""))
     rows.append(head)
     rows.append("|" + "---|" * (head.count("|") - 1))
 
@@ -155,7 +168,12 @@ def main(argv=None):
                 sp = s.get("failed") or f"{s['wall']:.2f}" + (" (error)" if s["errors"] else "")
         ex_s = "fail" if "failed" in ex else fmt(ex["seconds"], 3)
         ex_c = str(ex.get("cex_steps", "holds" if ex.get("result") == "holds" else "-"))
-        rows.append(f"| {name} | {ex_s} | {ex_c} | " + " | ".join(bmc_cells(b)) + f" | {ind} | {sp} |")
+        cmp = ""
+        if a.compare_reduction:
+            nr = lifecheck(exe, lc, ["--engine", "bmc", "--depth", "40", "--timeout", str(a.budget), "--no-reduction"],
+                           a.budget)
+            cmp = f" {reached(nr)} -> {reached(b)} |"
+        rows.append(f"| {name} | {ex_s} | {ex_c} | " + " | ".join(bmc_cells(b)) + f" | {ind} | {sp} |" + cmp)
         print(rows[-1], flush=True)
 
     table = "\n".join(rows)

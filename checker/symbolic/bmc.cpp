@@ -470,6 +470,7 @@ class Bmc {
     size_t k = frames_.size() - 1;
     frames_.push_back(E_.frame("s" + std::to_string(k + 1)));
     s_.push_back(E_.at(E_.trans, frames_[k], &frames_[k + 1], "t" + std::to_string(k)));
+    if (k > 0 && o_.por) s_.push_back(E_.ordered(frames_[k - 1], "t" + std::to_string(k - 1), frames_[k], "t" + std::to_string(k)));
     s_.push_back(E_.at(E_.domain, frames_[k + 1]));
     // "Frames 0..k+1 are pairwise distinct", for the completeness check.
     for (size_t i = 0; i <= k; ++i) simple_.push_back(E_.distinct(frames_[i], frames_[k + 1]));
@@ -488,11 +489,13 @@ class Bmc {
   int induction(size_t k) {
     z3::expr_vector s(c_);
     std::vector<z3::expr_vector> f;
+    auto tag = [&](size_t j) { return "i" + std::to_string(k) + "_" + std::to_string(j); };
     for (size_t j = 0; j <= k; ++j) {
       f.push_back(E_.frame("i" + std::to_string(k) + "_" + std::to_string(j)));
       s.push_back(E_.at(E_.domain, f[j]));
       if (j > 0) {
-        s.push_back(E_.at(E_.trans, f[j - 1], &f[j], "i" + std::to_string(k) + "_" + std::to_string(j)));
+        s.push_back(E_.at(E_.trans, f[j - 1], &f[j], tag(j)));
+        if (j > 1 && o_.por) s.push_back(E_.ordered(f[j - 2], tag(j - 1), f[j - 1], tag(j)));
         for (size_t i = 0; i < j; ++i) s.push_back(E_.distinct(f[i], f[j]));
       }
     }

@@ -15,6 +15,7 @@ struct SymbolicOptions {
   double timeout_s = 0;       // overall budget (0: none); each query gets what is left
   uint64_t rlimit = 0;        // Z3 resource limit per query (0: none); unlike time, deterministic
   bool progress = false;      // "depth K done after T s" on stderr (a terminal)
+  bool por = true;            // peephole partial-order reduction (off: every interleaving, to compare)
 };
 
 CheckResult check_symbolic(const ir::Program& p, const std::string& file, const SymbolicOptions& o);

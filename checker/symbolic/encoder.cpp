@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <tuple>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace lc::symbolic {
 
@@ -69,7 +72,7 @@ struct Encoder::Impl {
   std::vector<std::pair<std::pair<int, int>, expr>> edges;     // (held, acquired) lock slots
   std::vector<Path> done;          // one per first action: its step, all paths merged
   struct Meta {
-    int thread, choose, nchoose;   // choose: which branch of an nchoose-way choose, or -1
+    int thread, loc, choose, nchoose;  // choose: which branch of an nchoose-way choose, or -1
   };
   std::vector<Meta> meta;          // of each first action
   std::vector<Path> fatals;        // per first action: the state its fatal violations lead to
@@ -466,7 +469,8 @@ struct Encoder::Impl {
     for (const auto& a : alts) conds.push_back(a.first);
     if (same && z3::eq(alts[0].second, dflt)) return dflt;
     std::vector<expr> level;
-    for (const auto& [cnd, v] : alts) level.push_back(same ? v : z3::ite(cnd, v, bv(0)));
+    expr zero = c.bv_val(0, dflt.get_sort().bv_size());
+    for (const auto& [cnd, v] : alts) level.push_back(same ? v : z3::ite(cnd, v, zero));
     expr body = level[0];
     if (!same) {
       while (level.size() > 1) {
@@ -598,7 +602,7 @@ struct Encoder::Impl {
         int nchoose = 0, ci = 0;
         for (const auto& a : T.locs[L].actions) nchoose += a.kind == Act::Choose;
         for (const auto& a : T.locs[L].actions) {
-          meta.push_back({t, a.kind == Act::Choose && nchoose > 1 ? ci++ : -1, nchoose});
+          meta.push_back({t, L, a.kind == Act::Choose && nchoose > 1 ? ci++ : -1, nchoose});
           Path P = base;
           P.cond = pc == bv(L);
           fatal.clear();
@@ -625,7 +629,7 @@ struct Encoder::Impl {
   }
 };
 
-Encoder::Encoder(const ir::Program& p, z3::context& c) : X(c), Y(c), inputs(c), trans(c), domain(c), p_(p), c_(c) {
+Encoder::Encoder(const ir::Program& p, z3::context& c) : X(c), Y(c), inputs(c), trans(c), domain(c), touch(c), write(c), p_(p), c_(c) {
   Impl I(p, c, *this);
   size_t n = p.slots.size();
   // Values are W-bit two's complement: wide enough for every slot and constant, with
@@ -704,6 +708,7 @@ Encoder::Encoder(const ir::Program& p, z3::context& c) : X(c), Y(c), inputs(c), 
   };
   for (size_t j = 0; j < n; ++j) conj.push_back(Y[j] == raw_of(j, I.pick(writes[j], I.xval[j])));
   trans = z3::mk_and(conj);
+  footprints(I, sel);
 
   // Valid raw values (needed where a frame is unconstrained: k-induction).
   z3::expr_vector dom(c);
@@ -795,6 +800,104 @@ Encoder::Encoder(const ir::Program& p, z3::context& c) : X(c), Y(c), inputs(c), 
   sink.n = m.state_size();
   sink.out = &initial_states;
   m.initial(sink);
+}
+
+// The footprint of a step is read off its encoding (the enabling condition and the values
+// it gives each slot), so it is exact for the relation the solver sees: a step touches the
+// slots its formulas mention and writes those whose value it may change. A thread's pc and
+// locals are its own and never make two threads' steps dependent. Slots that every step
+// touches alike form one class, which keeps the masks narrow.
+void Encoder::footprints(Impl& I, const expr& sel) {
+  const ir::Program& p = p_;
+  size_t n = p.slots.size(), nt = p.threads.size();
+  std::unordered_map<unsigned, size_t> slot_of;
+  for (size_t j = 0; j < n; ++j) slot_of[X[j].id()] = j;
+  std::vector<bool> shared(n, true);
+  for (const auto& th : p.threads) {
+    shared[th.pc_slot] = false;
+    for (size_t l = 0; l < p.tmpls[th.tmpl].locals.size(); ++l) shared[th.local_base + l] = false;
+  }
+  // Per (thread, location): the slots its steps touch and write.
+  std::map<std::pair<int, int>, std::pair<std::vector<bool>, std::vector<bool>>> feet;
+  for (size_t i = 0; i < I.done.size(); ++i) {
+    const auto& P = I.done[i];
+    if (P.cond.is_false()) continue;
+    auto& [tch, wr] = feet[{I.meta[i].thread, I.meta[i].loc}];
+    tch.resize(n);
+    wr.resize(n);
+    std::unordered_set<unsigned> seen;
+    std::vector<expr> todo{P.cond};
+    for (size_t j = 0; j < n; ++j)
+      if (!z3::eq(P.v[j], I.xval[j])) {
+        wr[j] = tch[j] = true;
+        todo.push_back(P.v[j]);
+      }
+    while (!todo.empty()) {
+      expr e = todo.back();
+      todo.pop_back();
+      if (!seen.insert(e.id()).second || !e.is_app()) continue;
+      if (e.num_args() == 0) {
+        if (auto it = slot_of.find(e.id()); it != slot_of.end()) tch[it->second] = true;
+        continue;
+      }
+      for (unsigned a = 0; a < e.num_args(); ++a) todo.push_back(e.arg(a));
+    }
+  }
+  // Classes: shared slots with the same column (who touches, who writes).
+  std::map<std::vector<bool>, unsigned> classes;
+  std::vector<int> cls(n, -1);
+  for (size_t j = 0; j < n; ++j) {
+    if (!shared[j]) continue;
+    std::vector<bool> col;
+    bool any = false;
+    for (const auto& [key, f] : feet) {
+      col.push_back(f.first[j]);
+      col.push_back(f.second[j]);
+      any = any || f.first[j];
+    }
+    if (!any) continue;
+    cls[j] = int(classes.emplace(col, unsigned(classes.size())).first->second);
+  }
+  por_classes_ = nt < 2 ? 0 : unsigned(classes.size());
+  if (por_classes_ == 0) return;
+  unsigned C = por_classes_;
+  unsigned sb = sel.get_sort().bv_size();
+  std::vector<std::pair<expr, expr>> t_alts, w_alts;
+  std::unique_ptr<bool[]> tb(new bool[C]), wb(new bool[C]);
+  for (const auto& [key, f] : feet) {
+    std::fill(tb.get(), tb.get() + C, false);
+    std::fill(wb.get(), wb.get() + C, false);
+    bool any = false;
+    for (size_t j = 0; j < n; ++j)
+      if (cls[j] >= 0) {
+        tb[cls[j]] = tb[cls[j]] || f.first[j];
+        wb[cls[j]] = wb[cls[j]] || f.second[j];
+        any = any || f.first[j];
+      }
+    if (!any) continue;  // a thread-local step: independent of every other thread's
+    auto [t, L] = key;
+    expr here = sel == c_.bv_val(uint64_t(t), sb) && I.xval[p.threads[t].pc_slot] == I.bv(L);
+    t_alts.push_back({here, c_.bv_val(C, tb.get())});
+    if (std::find(wb.get(), wb.get() + C, true) != wb.get() + C) w_alts.push_back({here, c_.bv_val(C, wb.get())});
+  }
+  // At most one (thread, location) matches, so the selection is exact.
+  expr zero = c_.bv_val(0, C);
+  touch = I.pick(t_alts, zero);
+  write = I.pick(w_alts, zero);
+}
+
+expr Encoder::ordered(const z3::expr_vector& f0, const std::string& tag0, const z3::expr_vector& f1,
+                      const std::string& tag1) {
+  if (por_classes_ == 0) return c_.bool_val(true);
+  auto a = at_all({touch, write}, f0, tag0);
+  auto b = at_all({touch, write}, f1, tag1);
+  expr t0 = a[0], w0 = a[1], t1 = b[0], w1 = b[1];
+  expr zero = c_.bv_val(0, por_classes_);
+  expr dependent = ((w0 & t1) | (t0 & w1)) != zero;
+  unsigned sb = inputs[0].get_sort().bv_size();
+  expr sel0 = c_.bv_const((inputs[0].decl().name().str() + "_" + tag0).c_str(), sb);
+  expr sel1 = c_.bv_const((inputs[0].decl().name().str() + "_" + tag1).c_str(), sb);
+  return z3::implies(z3::ult(sel1, sel0), dependent);
 }
 
 expr Encoder::init(const z3::expr_vector& f) const {

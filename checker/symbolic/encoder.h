@@ -42,6 +42,17 @@ class Encoder {
   std::vector<z3::expr> bad;         // per property (properties_of order): X, or a step from X, violates it
   std::vector<std::pair<std::pair<int, int>, z3::expr>> edges;  // (held, acquired) lock slots -> condition over X (one per pair)
   std::vector<ModelErrorCond> errors;  // run-time model errors reachable from X
+  // Peephole partial-order reduction: the shared slots a thread's next step may touch
+  // (read or write) and may write, as bit masks over classes of slots (template over X and
+  // sel; zero-width when the model has one thread or nothing shared).
+  z3::expr touch, write;
+  // Constraint on two consecutive steps (from frame f0 with inputs tagged tag0, then from f1
+  // with tag1): a lower-numbered thread may follow a higher one only if their steps are
+  // dependent. Swapping adjacent independent steps keeps every reachable state at its depth,
+  // so shortest counterexamples, the completeness check and k-induction stay exact.
+  z3::expr ordered(const z3::expr_vector& f0, const std::string& tag0, const z3::expr_vector& f1,
+                   const std::string& tag1);
+  unsigned por_classes() const { return por_classes_; }
   z3::expr init(const z3::expr_vector& f) const;  // f is one of the initial states
   std::vector<std::vector<uint8_t>> initial_states;
   std::string unsupported;           // non-empty: the engine cannot encode this model
@@ -56,10 +67,12 @@ class Encoder {
 
  private:
   struct Impl;
+  void footprints(Impl& I, const z3::expr& sel);
   const ir::Program& p_;
   z3::context& c_;
   size_t ntrans_ = 0;
   unsigned value_bits_ = 64;
+  unsigned por_classes_ = 0;
 };
 
 }  // namespace lc::symbolic
