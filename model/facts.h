@@ -1,0 +1,30 @@
+// What a thread's locals hold at each of its locations, in every reachable state, by a
+// forward must-analysis of the thread's control-flow graph: a local is a known constant
+// (its reset value after a return, a constant assigned), a pointer of a known kind, or
+// anything. The semantics guarantee these facts, so the k-induction step may assume them:
+// without them its made-up start states hold stale locals that no run has (and pointer
+// locals of another kind, which the interpreter rejects).
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "model/ir.h"
+
+namespace lc::ir {
+
+struct LocalFact {
+  enum Kind : uint8_t { Unreached, Value, Pointer, Any } kind = Unreached;
+  int64_t value = 0;   // Value: the local's value
+  int ptr_kind = -1;   // Pointer: null or an instance of this kind (-1: of any kind)
+  bool operator==(const LocalFact&) const = default;
+};
+
+struct TmplFacts {
+  std::vector<bool> reached;                   // per location: some path of the thread gets there
+  std::vector<std::vector<LocalFact>> locals;  // [location][local]
+};
+
+// Per template (Program::tmpls order).
+std::vector<TmplFacts> local_facts(const Program& p);
+
+}  // namespace lc::ir
