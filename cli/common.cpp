@@ -17,8 +17,8 @@ void add_limit_options(CLI::App* c, LimitArgs& a) {
   c->add_option("--timeout", a.timeout, "Stop after this many seconds (exit 3)")->check(CLI::PositiveNumber);
   c->add_option("--rlimit", a.rlimit, "Symbolic engines: Z3 resource limit per query (unknown, exit 3, when hit; deterministic, unlike --timeout)")
       ->check(CLI::Range(uint64_t(1), uint64_t(4294967295u)));
-  c->add_flag("--no-reduction", a.no_reduction,
-              "Symbolic engines: unroll every interleaving (no partial-order reduction; same verdicts, for comparison)");
+  c->add_flag("--reduction", a.reduction,
+              "Symbolic engines: unroll one order of adjacent independent steps (partial-order reduction; same verdicts)");
 }
 
 ExploreOptions explore_options(const LimitArgs& a, bool all) {
@@ -39,7 +39,7 @@ symbolic::SymbolicOptions symbolic_options(const LimitArgs& a, bool all) {
   so.all = all;
   so.timeout_s = a.timeout;
   so.rlimit = a.rlimit;
-  so.por = !a.no_reduction;
+  so.por = a.reduction;
   so.progress = isatty(2);
   return so;
 }

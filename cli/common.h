@@ -13,10 +13,10 @@ struct LimitArgs {
   uint32_t depth = 0;
   double timeout = 0;
   uint64_t rlimit = 0;
-  bool no_reduction = false;
+  bool reduction = false;
 };
 
-// --engine, --depth, --max-states, --memory, --timeout, --rlimit, --no-reduction.
+// --engine, --depth, --max-states, --memory, --timeout, --rlimit, --reduction.
 void add_limit_options(CLI::App* c, LimitArgs& a);
 // Explorer options from the limits; progress on stderr when it is a terminal.
 ExploreOptions explore_options(const LimitArgs& a, bool all);

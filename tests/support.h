@@ -7,12 +7,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 
 #include "checker/explicit/explorer.h"
 #include "model/frontend.h"
+#include "model/machine.h"
 
 namespace lct {
 
@@ -82,6 +84,33 @@ inline FileChecked check_file(const std::string& path) {
   c.result = lc::explore(*l.program, path, o);
   c.program = std::move(l.program);
   return c;
+}
+
+// Breadth-first over the states that steps without a fatal violation reach (the states
+// the symbolic engines unroll), at most `cap` of them.
+inline std::vector<std::vector<uint8_t>> reachable_states(const lc::Machine& m, size_t cap) {
+  struct Collect : lc::StepSink {
+    std::vector<std::vector<uint8_t>> out;
+    size_t n = 0;
+    void successor(const uint8_t* s, const lc::StepInfo& i) override {
+      if (!(i.violation && i.violation->fatal())) out.emplace_back(s, s + n);
+    }
+  };
+  std::set<std::vector<uint8_t>> seen;
+  std::vector<std::vector<uint8_t>> order;
+  Collect init;
+  init.n = m.state_size();
+  m.initial(init);
+  for (auto& s : init.out)
+    if (seen.insert(s).second) order.push_back(std::move(s));
+  for (size_t i = 0; i < order.size() && order.size() < cap; ++i) {
+    Collect c;
+    c.n = m.state_size();
+    m.successors(order[i].data(), c);
+    for (auto& s : c.out)
+      if (seen.insert(s).second) order.push_back(std::move(s));
+  }
+  return order;
 }
 
 struct CliRun {

@@ -154,6 +154,7 @@ class Bmc {
         int ind = induction(k + 1);
         if (ind < 0) return finish();
         if (ind == 1) {
+          r_.cti.reset();  // a shallower k's counterexample to induction is moot now
           note_ = "proved by k-induction at k = " + std::to_string(k + 1);
           proved_ = true;
           return finish();
@@ -472,6 +473,7 @@ class Bmc {
     s_.push_back(E_.at(E_.trans, frames_[k], &frames_[k + 1], "t" + std::to_string(k)));
     if (k > 0 && o_.por) s_.push_back(E_.ordered(frames_[k - 1], "t" + std::to_string(k - 1), frames_[k], "t" + std::to_string(k)));
     s_.push_back(E_.at(E_.domain, frames_[k + 1]));
+    if (o_.facts) s_.push_back(E_.at(E_.facts, frames_[k + 1]));  // implied here, but they help the solver
     // "Frames 0..k+1 are pairwise distinct", for the completeness check.
     for (size_t i = 0; i <= k; ++i) simple_.push_back(E_.distinct(frames_[i], frames_[k + 1]));
   }
@@ -493,6 +495,7 @@ class Bmc {
     for (size_t j = 0; j <= k; ++j) {
       f.push_back(E_.frame("i" + std::to_string(k) + "_" + std::to_string(j)));
       s.push_back(E_.at(E_.domain, f[j]));
+      if (o_.facts) s.push_back(E_.at(E_.facts, f[j]));
       if (j > 0) {
         s.push_back(E_.at(E_.trans, f[j - 1], &f[j], tag(j)));
         if (j > 1 && o_.por) s.push_back(E_.ordered(f[j - 2], tag(j - 1), f[j - 1], tag(j)));
@@ -599,6 +602,22 @@ class Bmc {
 }  // namespace
 
 std::string solver_version() { return version_string(); }
+
+long first_breaking_facts(const ir::Program& p, const std::vector<std::vector<uint8_t>>& states) {
+  z3::context c;
+  Encoder E(p, c);
+  if (!E.unsupported.empty()) return -1;  // not encoded: no facts to assume
+  for (size_t i = 0; i < states.size(); ++i) {
+    z3::expr_vector vals(c);
+    for (unsigned j = 0; j < E.X.size(); ++j) {
+      uint64_t raw = 0;
+      memcpy(&raw, states[i].data() + p.slots[j].offset, p.slots[j].width);
+      vals.push_back(c.bv_val(raw, E.X[j].get_sort().bv_size()));
+    }
+    if (!E.at(E.facts, vals).simplify().is_true()) return long(i);
+  }
+  return -1;
+}
 
 CheckResult check_symbolic(const ir::Program& p, const std::string& file, const SymbolicOptions& o) {
   Bmc b(p, file, o);

@@ -3,6 +3,7 @@
 // replayed on the Machine, so they are ordinary Traces printed by the same reporter.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "checker/verdict.h"
 
@@ -15,11 +16,17 @@ struct SymbolicOptions {
   double timeout_s = 0;       // overall budget (0: none); each query gets what is left
   uint64_t rlimit = 0;        // Z3 resource limit per query (0: none); unlike time, deterministic
   bool progress = false;      // "depth K done after T s" on stderr (a terminal)
-  bool por = true;            // peephole partial-order reduction (off: every interleaving, to compare)
+  bool facts = true;          // every frame assumes the semantics' facts (off: to compare)
+  bool por = false;           // peephole partial-order reduction (bench/symbolic-results.md: it pays on
+                              // some models and costs on most iommufd ones, so it is opt-in)
 };
 
 CheckResult check_symbolic(const ir::Program& p, const std::string& file, const SymbolicOptions& o);
 // "Z3 4.8.12"
 std::string solver_version();
+// For tests: the index of the first of `states` that breaks the facts the induction step
+// assumes (they must hold in every reachable state), or -1 (also when the model is not
+// encodable).
+long first_breaking_facts(const ir::Program& p, const std::vector<std::vector<uint8_t>>& states);
 
 }  // namespace lc::symbolic

@@ -1,10 +1,13 @@
 #include "checker/symbolic/encoder.h"
 
+#include "model/facts.h"
+
 #include <algorithm>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
@@ -629,7 +632,7 @@ struct Encoder::Impl {
   }
 };
 
-Encoder::Encoder(const ir::Program& p, z3::context& c) : X(c), Y(c), inputs(c), trans(c), domain(c), touch(c), write(c), p_(p), c_(c) {
+Encoder::Encoder(const ir::Program& p, z3::context& c) : X(c), Y(c), inputs(c), trans(c), domain(c), facts(c), touch(c), write(c), p_(p), c_(c) {
   Impl I(p, c, *this);
   size_t n = p.slots.size();
   // Values are W-bit two's complement: wide enough for every slot and constant, with
@@ -800,6 +803,86 @@ Encoder::Encoder(const ir::Program& p, z3::context& c) : X(c), Y(c), inputs(c), 
   sink.n = m.state_size();
   sink.out = &initial_states;
   m.initial(sink);
+  build_facts(I);
+}
+
+// Every fact holds in each state a run reaches through steps without a fatal violation
+// (tests sweep the reachable states of every model), so the induction step may assume
+// them: they rule out start states no run has.
+void Encoder::build_facts(Impl& I) {
+  const ir::Program& p = p_;
+  z3::expr_vector all(c_);
+  // Null, or an allocated instance of `kind` (-1: of any kind): pointers come only from new.
+  auto allocated = [&](const expr& v, int kind) {
+    z3::expr_vector ok(c_);
+    ok.push_back(v == I.bv(0));
+    for (auto [k, i] : I.instances(kind))
+      ok.push_back(v == I.bv(I.gid(k, i)) && I.xval[I.status_slot(k, i)] != I.bv(ir::kUnallocated));
+    return z3::mk_or(ok);
+  };
+  auto facts_of = ir::local_facts(p);
+  for (const auto& th : p.threads) {
+    const auto& F = facts_of[th.tmpl];
+    const ir::ThreadTmpl& T = p.tmpls[th.tmpl];
+    expr pc = I.xval[th.pc_slot];
+    // Per (local, fact): the locations where it holds, so each fact is one implication.
+    std::map<std::tuple<size_t, int, int64_t, int>, z3::expr_vector> where;
+    for (int L = 0; L < int(T.locs.size()); ++L) {
+      if (!F.reached[L]) {
+        all.push_back(pc != I.bv(L));
+        continue;
+      }
+      if (T.locs[L].atomic_cont) continue;  // the domain keeps a pc out of atomic blocks
+      for (size_t j = 0; j < F.locals[L].size(); ++j) {
+        const ir::LocalFact& f = F.locals[L][j];
+        if (f.kind == ir::LocalFact::Value || f.kind == ir::LocalFact::Pointer)
+          where.try_emplace({j, int(f.kind), f.value, f.ptr_kind}, c_).first->second.push_back(pc == I.bv(L));
+      }
+    }
+    for (auto& [key, locs] : where) {
+      auto [j, kind, value, ptr_kind] = key;
+      expr v = I.xval[th.local_base + int(j)];
+      all.push_back(z3::implies(z3::mk_or(locs), kind == ir::LocalFact::Value ? v == I.bv(value) : allocated(v, ptr_kind)));
+    }
+  }
+  // A slot no step writes (the init block's pc and locals, globals only init sets) keeps
+  // an initial value.
+  for (size_t j = 0; j < p.slots.size(); ++j) {
+    if (written_[j]) continue;
+    std::set<uint64_t> raws;
+    for (const auto& s : initial_states) {
+      uint64_t raw = 0;
+      memcpy(&raw, s.data() + p.slots[j].offset, p.slots[j].width);
+      raws.insert(raw);
+    }
+    z3::expr_vector one(c_);
+    for (uint64_t r : raws) one.push_back(X[j] == c_.bv_val(r, X[j].get_sort().bv_size()));
+    if (!one.empty()) all.push_back(z3::mk_or(one));
+  }
+  // new takes the lowest unallocated instance and no instance becomes unallocated again:
+  // the unallocated instances of a kind are a suffix, with the all-zero fields of initial
+  // memory, and no pointer names them.
+  for (size_t k = 0; k < p.kinds.size(); ++k)
+    for (int i = 0; i < p.kinds[k].max; ++i) {
+      int st = I.status_slot(int(k), i);
+      expr unallocated = I.xval[st] == I.bv(ir::kUnallocated);
+      if (i + 1 < p.kinds[k].max)
+        all.push_back(z3::implies(unallocated, I.xval[I.status_slot(int(k), i + 1)] == I.bv(ir::kUnallocated)));
+      z3::expr_vector zero(c_);
+      for (const auto& f : p.kinds[k].fields)
+        for (int el = 0; el < std::max(1, f.len); ++el) {
+          const expr& x = X[st + f.off + el];
+          zero.push_back(x == c_.bv_val(0, x.get_sort().bv_size()));
+        }
+      if (!zero.empty()) all.push_back(z3::implies(unallocated, z3::mk_and(zero)));
+      for (const auto& f : p.kinds[k].fields)
+        if (f.type == ir::Type::Ptr)
+          for (int el = 0; el < std::max(1, f.len); ++el) all.push_back(allocated(I.xval[st + f.off + el], f.target));
+    }
+  for (const auto& g : p.globals)
+    if (g.type == ir::Type::Ptr)
+      for (int i = 0; i < std::max(1, g.len); ++i) all.push_back(allocated(I.xval[g.slot + i], g.target));
+  facts = z3::mk_and(all);
 }
 
 // The footprint of a step is read off its encoding (the enabling condition and the values
@@ -843,6 +926,9 @@ void Encoder::footprints(Impl& I, const expr& sel) {
       for (unsigned a = 0; a < e.num_args(); ++a) todo.push_back(e.arg(a));
     }
   }
+  written_.assign(n, false);
+  for (const auto& [key, f] : feet)
+    for (size_t j = 0; j < n; ++j) written_[j] = written_[j] || f.second[j];
   // Classes: shared slots with the same column (who touches, who writes).
   std::map<std::vector<bool>, unsigned> classes;
   std::vector<int> cls(n, -1);

@@ -39,6 +39,11 @@ class Encoder {
   z3::expr_vector inputs;            // sel (which thread), fch (a choose's branch), the atomic blocks' choice variables
   z3::expr trans;                    // T(X, inputs, Y): the selected thread's enabled step without a fatal violation; Y is its effect
   z3::expr domain;                   // X holds valid raw values
+  // What every reachable state satisfies by construction of the semantics (template over
+  // X): the locals' facts at each thread location (model/facts.h), slots no step writes
+  // keep an initial value, objects are allocated lowest index first, and an unallocated
+  // object has initial fields and no pointer to it. The k-induction step assumes them.
+  z3::expr facts;
   std::vector<z3::expr> bad;         // per property (properties_of order): X, or a step from X, violates it
   std::vector<std::pair<std::pair<int, int>, z3::expr>> edges;  // (held, acquired) lock slots -> condition over X (one per pair)
   std::vector<ModelErrorCond> errors;  // run-time model errors reachable from X
@@ -68,6 +73,8 @@ class Encoder {
  private:
   struct Impl;
   void footprints(Impl& I, const z3::expr& sel);
+  void build_facts(Impl& I);
+  std::vector<bool> written_;  // slots some step may write
   const ir::Program& p_;
   z3::context& c_;
   size_t ntrans_ = 0;

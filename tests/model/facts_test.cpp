@@ -1,7 +1,6 @@
 #include "model/facts.h"
 
 #include <catch2/catch.hpp>
-#include <set>
 
 #include "model/machine.h"
 #include "tests/support.h"
@@ -9,33 +8,6 @@
 using namespace lc;
 
 namespace {
-
-// Breadth-first over the states non-fatal steps reach (the states the symbolic engines
-// unroll), at most `cap` of them.
-std::vector<std::vector<uint8_t>> reachable(const Machine& m, size_t cap) {
-  struct Collect : StepSink {
-    std::vector<std::vector<uint8_t>> out;
-    size_t n;
-    void successor(const uint8_t* s, const StepInfo& i) override {
-      if (!(i.violation && i.violation->fatal())) out.emplace_back(s, s + n);
-    }
-  };
-  std::set<std::vector<uint8_t>> seen;
-  std::vector<std::vector<uint8_t>> order;
-  Collect init;
-  init.n = m.state_size();
-  m.initial(init);
-  for (auto& s : init.out)
-    if (seen.insert(s).second) order.push_back(s);
-  for (size_t i = 0; i < order.size() && order.size() < cap; ++i) {
-    Collect c;
-    c.n = m.state_size();
-    m.successors(order[i].data(), c);
-    for (auto& s : c.out)
-      if (seen.insert(s).second) order.push_back(std::move(s));
-  }
-  return order;
-}
 
 // Why state `s` breaks a fact of thread t, or "".
 std::string broken(const Machine& m, const std::vector<ir::TmplFacts>& facts, const uint8_t* s, int t) {
@@ -80,7 +52,7 @@ TEST_CASE("facts: every reachable state keeps the locals' facts, in every model"
           pointers += lf.kind == ir::LocalFact::Pointer;
         }
     Machine m(p);
-    for (const auto& s : reachable(m, 20000)) {
+    for (const auto& s : lct::reachable_states(m, 20000)) {
       ++states;
       for (int t = 0; t < m.threads(); ++t) {
         std::string why = broken(m, facts, s.data(), t);
