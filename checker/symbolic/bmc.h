@@ -24,8 +24,8 @@ struct SymbolicOptions {
 CheckResult check_symbolic(const ir::Program& p, const std::string& file, const SymbolicOptions& o);
 // "Z3 4.8.12"
 std::string solver_version();
-// For tests: the index of the first of `states` that breaks the facts the induction step
-// assumes (they must hold in every reachable state), or -1 (also when the model is not
+// For tests: the index of the first of `states` that breaks the facts every frame assumes
+// (they must hold in every reachable state), or -1 (also when the model is not
 // encodable).
 long first_breaking_facts(const ir::Program& p, const std::vector<std::vector<uint8_t>>& states);
 

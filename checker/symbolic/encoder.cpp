@@ -1,7 +1,5 @@
 #include "checker/symbolic/encoder.h"
 
-#include "model/facts.h"
-
 #include <algorithm>
 #include <functional>
 #include <map>
@@ -11,6 +9,8 @@
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
+
+#include "model/facts.h"
 
 namespace lc::symbolic {
 
@@ -807,8 +807,8 @@ Encoder::Encoder(const ir::Program& p, z3::context& c) : X(c), Y(c), inputs(c), 
 }
 
 // Every fact holds in each state a run reaches through steps without a fatal violation
-// (tests sweep the reachable states of every model), so the induction step may assume
-// them: they rule out start states no run has.
+// (tests sweep the reachable states of every model), so every frame may assume them:
+// they rule out the induction step's start states that no run has.
 void Encoder::build_facts(Impl& I) {
   const ir::Program& p = p_;
   z3::expr_vector all(c_);

@@ -42,7 +42,7 @@ class Encoder {
   // What every reachable state satisfies by construction of the semantics (template over
   // X): the locals' facts at each thread location (model/facts.h), slots no step writes
   // keep an initial value, objects are allocated lowest index first, and an unallocated
-  // object has initial fields and no pointer to it. The k-induction step assumes them.
+  // object has initial fields and no pointer to it. Every frame assumes them.
   z3::expr facts;
   std::vector<z3::expr> bad;         // per property (properties_of order): X, or a step from X, violates it
   std::vector<std::pair<std::pair<int, int>, z3::expr>> edges;  // (held, acquired) lock slots -> condition over X (one per pair)
@@ -57,7 +57,6 @@ class Encoder {
   // so shortest counterexamples, the completeness check and k-induction stay exact.
   z3::expr ordered(const z3::expr_vector& f0, const std::string& tag0, const z3::expr_vector& f1,
                    const std::string& tag1);
-  unsigned por_classes() const { return por_classes_; }
   z3::expr init(const z3::expr_vector& f) const;  // f is one of the initial states
   std::vector<std::vector<uint8_t>> initial_states;
   std::string unsupported;           // non-empty: the engine cannot encode this model
