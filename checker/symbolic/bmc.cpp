@@ -117,15 +117,15 @@ bool counterexample_from_path(const Machine& m, const PropertyResult& pr,
 class Bmc {
  public:
   Bmc(const ir::Program& p, const std::string& file, const SymbolicOptions& o)
-      : p_(p), o_(o), m_(p), E_(p, c_), s_(c_), frames_() {
+      : p_(p), o_(o), m_(p), t0_(Clock::now()), E_(p, c_, deadline(o, t0_)), s_(c_), frames_() {
     r_.file = file;
     r_.engine = std::string(o.induction ? "induction" : "bmc") + " (" + version_string() + ")";
     props_ = properties_of(p);
     found_.assign(props_.size(), false);
-    t0_ = Clock::now();
   }
 
   CheckResult run() {
+    if (E_.timed_out) return finish_limit("timeout " + seconds(o_.timeout_s) + " s (while encoding the model)");
     if (!E_.unsupported.empty()) return finish_limit("the symbolic engine cannot encode this model: " + E_.unsupported);
     if (init_violations()) return finish();
     frames_.push_back(E_.frame("s0"));
@@ -167,6 +167,15 @@ class Bmc {
   }
 
  private:
+  static std::optional<Clock::time_point> deadline(const SymbolicOptions& o, Clock::time_point t0) {
+    if (o.timeout_s <= 0) return std::nullopt;
+    return t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.timeout_s));
+  }
+  static std::string seconds(double s) {
+    char t[32];
+    snprintf(t, sizeof t, "%g", s);
+    return t;
+  }
   // Seconds left of the overall budget, as the per-query timeout (ms); 0: none.
   unsigned budget_ms() {
     if (o_.timeout_s <= 0) return 0;
@@ -194,10 +203,8 @@ class Bmc {
     if (extra) s.add(*extra);
     z3::check_result r = s.check();
     if (r == z3::unknown) {
-      char t[32];
-      snprintf(t, sizeof t, "%g", o_.timeout_s);
       bool out_of_time = o_.timeout_s > 0 && std::chrono::duration<double>(Clock::now() - t0_).count() >= o_.timeout_s;
-      limit_ = out_of_time ? "timeout " + std::string(t) + " s (while checking depth " + std::to_string(depth_) + ")"
+      limit_ = out_of_time ? "timeout " + seconds(o_.timeout_s) + " s (while checking depth " + std::to_string(depth_) + ")"
                            : "Z3 returned unknown (" + s.reason_unknown() +
                                  (o_.rlimit ? "; --rlimit " + std::to_string(o_.rlimit) + " per query" : "") + ") at depth " +
                                  std::to_string(depth_);
@@ -581,6 +588,7 @@ class Bmc {
   SymbolicOptions o_;
   Machine m_;
   z3::context c_;
+  Clock::time_point t0_;              // the run's start: encoding counts against --timeout
   Encoder E_;
   z3::expr_vector s_;                 // the unrolling so far: domain, init, transitions
   std::vector<z3::expr_vector> frames_;
@@ -592,7 +600,6 @@ class Bmc {
   std::vector<bool> found_;
   std::vector<std::pair<size_t, Counterexample>> cex_;
   std::map<std::pair<int, int>, LockEdge> edges_;
-  Clock::time_point t0_;
   uint32_t depth_ = 0;
   bool stop_ = false, proved_ = false;
   std::string limit_, note_, model_error_, internal_, cti_note_;

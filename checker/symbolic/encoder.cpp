@@ -83,6 +83,8 @@ struct Encoder::Impl {
   int target = 0;                  // the target of the action being encoded
   std::vector<expr> inputs;        // free per-step inputs: the choice variables
   std::string unsupported;
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  bool late = false;               // the deadline passed: build() stopped
 
   Impl(const ir::Program& p_, z3::context& c_, Encoder& e) : p(p_), c(c_), E(e) {}
 
@@ -605,6 +607,10 @@ struct Encoder::Impl {
         int nchoose = 0, ci = 0;
         for (const auto& a : T.locs[L].actions) nchoose += a.kind == Act::Choose;
         for (const auto& a : T.locs[L].actions) {
+          if (deadline && std::chrono::steady_clock::now() > *deadline) {
+            late = true;
+            return;
+          }
           meta.push_back({t, L, a.kind == Act::Choose && nchoose > 1 ? ci++ : -1, nchoose});
           Path P = base;
           P.cond = pc == bv(L);
@@ -632,7 +638,8 @@ struct Encoder::Impl {
   }
 };
 
-Encoder::Encoder(const ir::Program& p, z3::context& c) : X(c), Y(c), inputs(c), trans(c), domain(c), facts(c), touch(c), write(c), p_(p), c_(c) {
+Encoder::Encoder(const ir::Program& p, z3::context& c, std::optional<std::chrono::steady_clock::time_point> deadline)
+    : X(c), Y(c), inputs(c), trans(c), domain(c), facts(c), touch(c), write(c), p_(p), c_(c) {
   Impl I(p, c, *this);
   size_t n = p.slots.size();
   // Values are W-bit two's complement: wide enough for every slot and constant, with
@@ -657,7 +664,12 @@ Encoder::Encoder(const ir::Program& p, z3::context& c) : X(c), Y(c), inputs(c), 
     expr v = unsigned(b) < I.W ? z3::zext(X.back(), I.W - b) : X.back();
     I.xval.push_back(v + I.bv(p.slots[j].lo));
   }
+  I.deadline = deadline;
   I.build();
+  if (I.late) {
+    timed_out = true;
+    return;
+  }
   if (!I.unsupported.empty()) {
     unsupported = I.unsupported;
     return;

@@ -6,6 +6,8 @@
 #pragma once
 #include <z3++.h>
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,7 +23,9 @@ struct ModelErrorCond {
 
 class Encoder {
  public:
-  Encoder(const ir::Program& p, z3::context& c);
+  // Encoding stops early (timed_out) once `deadline` has passed.
+  Encoder(const ir::Program& p, z3::context& c,
+          std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt);
   const ir::Program& program() const { return p_; }
 
   // Fresh raw variables of one frame ("<prefix>_<slot>").
@@ -60,6 +64,7 @@ class Encoder {
   z3::expr init(const z3::expr_vector& f) const;  // f is one of the initial states
   std::vector<std::vector<uint8_t>> initial_states;
   std::string unsupported;           // non-empty: the engine cannot encode this model
+  bool timed_out = false;            // the deadline passed while encoding: nothing is usable
 
   // The concrete state a model assigns to a frame.
   std::vector<uint8_t> decode(const z3::model& m, const z3::expr_vector& f) const;
