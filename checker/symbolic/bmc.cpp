@@ -500,7 +500,7 @@ class Bmc {
     std::vector<z3::expr_vector> f;
     auto tag = [&](size_t j) { return "i" + std::to_string(k) + "_" + std::to_string(j); };
     for (size_t j = 0; j <= k; ++j) {
-      f.push_back(E_.frame("i" + std::to_string(k) + "_" + std::to_string(j)));
+      f.push_back(E_.frame(tag(j)));
       s.push_back(E_.at(E_.domain, f[j]));
       if (o_.facts) s.push_back(E_.at(E_.facts, f[j]));
       if (j > 0) {
