@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -28,6 +29,14 @@ inline std::vector<std::string> files_in(const std::string& dir, const std::stri
   for (const auto& e : std::filesystem::directory_iterator(dir))
     if (e.path().extension() == ext) out.push_back(e.path().string());
   std::sort(out.begin(), out.end());
+  return out;
+}
+
+// The models (.lc) of several folders (relative to the source tree), folder by folder.
+inline std::vector<std::string> models_in(std::initializer_list<const char*> dirs) {
+  std::vector<std::string> out;
+  for (const char* d : dirs)
+    for (auto& f : files_in(src(d))) out.push_back(f);
   return out;
 }
 
@@ -97,18 +106,19 @@ inline std::vector<std::vector<uint8_t>> reachable_states(const lc::Machine& m, 
     }
   };
   std::set<std::vector<uint8_t>> seen;
+  auto fresh = [&](const std::vector<uint8_t>& s) { return seen.insert(s).second; };
   std::vector<std::vector<uint8_t>> order;
   Collect init;
   init.n = m.state_size();
   m.initial(init);
   for (auto& s : init.out)
-    if (seen.insert(s).second) order.push_back(std::move(s));
+    if (fresh(s)) order.push_back(std::move(s));
   for (size_t i = 0; i < order.size() && order.size() < cap; ++i) {
     Collect c;
     c.n = m.state_size();
     m.successors(order[i].data(), c);
     for (auto& s : c.out)
-      if (seen.insert(s).second) order.push_back(std::move(s));
+      if (fresh(s)) order.push_back(std::move(s));
   }
   return order;
 }

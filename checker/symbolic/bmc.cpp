@@ -616,11 +616,7 @@ long first_breaking_facts(const ir::Program& p, const std::vector<std::vector<ui
   if (!E.unsupported.empty()) return -1;  // not encoded: no facts to assume
   for (size_t i = 0; i < states.size(); ++i) {
     z3::expr_vector vals(c);
-    for (unsigned j = 0; j < E.X.size(); ++j) {
-      uint64_t raw = 0;
-      memcpy(&raw, states[i].data() + p.slots[j].offset, p.slots[j].width);
-      vals.push_back(c.bv_val(raw, E.X[j].get_sort().bv_size()));
-    }
+    for (unsigned j = 0; j < E.X.size(); ++j) vals.push_back(E.raw(states[i], j));
     if (!E.at(E.facts, vals).simplify().is_true()) return long(i);
   }
   return -1;

@@ -5,7 +5,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
@@ -861,14 +860,8 @@ void Encoder::build_facts(Impl& I) {
   // an initial value.
   for (size_t j = 0; j < p.slots.size(); ++j) {
     if (written_[j]) continue;
-    std::set<uint64_t> raws;
-    for (const auto& s : initial_states) {
-      uint64_t raw = 0;
-      memcpy(&raw, s.data() + p.slots[j].offset, p.slots[j].width);
-      raws.insert(raw);
-    }
     z3::expr_vector one(c_);
-    for (uint64_t r : raws) one.push_back(X[j] == c_.bv_val(r, X[j].get_sort().bv_size()));
+    for (const auto& s : initial_states) one.push_back(X[j] == raw(s, j));
     if (!one.empty()) all.push_back(z3::mk_or(one));
   }
   // new takes the lowest unallocated instance and no instance becomes unallocated again:
@@ -1004,14 +997,15 @@ expr Encoder::init(const z3::expr_vector& f) const {
   return any;
 }
 
+expr Encoder::raw(const std::vector<uint8_t>& s, size_t j) const {
+  uint64_t r = 0;
+  memcpy(&r, s.data() + p_.slots[j].offset, p_.slots[j].width);
+  return c_.bv_val(r, X[j].get_sort().bv_size());
+}
+
 expr Encoder::equals(const z3::expr_vector& f, const std::vector<uint8_t>& s) const {
   z3::expr_vector eq(c_);
-  for (unsigned j = 0; j < f.size(); ++j) {
-    const ir::Slot& sl = p_.slots[j];
-    uint64_t raw = 0;
-    memcpy(&raw, s.data() + sl.offset, sl.width);
-    eq.push_back(f[j] == c_.bv_val(raw, f[j].get_sort().bv_size()));
-  }
+  for (unsigned j = 0; j < f.size(); ++j) eq.push_back(f[j] == raw(s, j));
   return z3::mk_and(eq);
 }
 

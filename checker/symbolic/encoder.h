@@ -69,6 +69,8 @@ class Encoder {
   // The concrete state a model assigns to a frame.
   std::vector<uint8_t> decode(const z3::model& m, const z3::expr_vector& f) const;
   z3::expr equals(const z3::expr_vector& f, const std::vector<uint8_t>& state) const;
+  // The raw bits of slot `j` in a concrete state, as a numeral of X[j]'s width.
+  z3::expr raw(const std::vector<uint8_t>& state, size_t j) const;
   z3::expr distinct(const z3::expr_vector& a, const z3::expr_vector& b) const;
 
   size_t transitions() const { return ntrans_; }

@@ -16,8 +16,7 @@ size_t steps_without_init(const ir::Program& p, const CheckResult& r, const Prop
 }  // namespace
 
 TEST_CASE("symbolic: the engines agree on every regression model and example within depth 10") {
-  auto files = lct::files_in(lct::src("tests/regress/checks"));
-  for (auto& f : lct::files_in(lct::src("specs/examples"))) files.push_back(f);
+  auto files = lct::models_in({"tests/regress/checks", "specs/examples"});
   REQUIRE(files.size() > 80);
   const uint32_t D = 10;
   int compared_violations = 0, proved = 0;
@@ -215,9 +214,7 @@ TEST_CASE("symbolic: a timeout is inconclusive (exit 3), never a pass") {
 }
 
 TEST_CASE("symbolic: the facts the induction step assumes hold in every reachable state") {
-  auto files = lct::files_in(lct::src("tests/regress/checks"));
-  for (const auto& dir : {"specs/examples", "specs/iommufd"})
-    for (auto& f : lct::files_in(lct::src(dir))) files.push_back(f);
+  auto files = lct::models_in({"tests/regress/checks", "specs/examples", "specs/iommufd"});
   size_t checked = 0;
   for (const auto& f : files) {
     INFO(f);

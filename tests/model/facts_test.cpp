@@ -33,9 +33,7 @@ std::string broken(const Machine& m, const std::vector<ir::TmplFacts>& facts, co
 }  // namespace
 
 TEST_CASE("facts: every reachable state keeps the locals' facts, in every model") {
-  auto files = lct::files_in(lct::src("tests/regress/checks"));
-  for (const auto& dir : {"specs/examples", "specs/iommufd"})
-    for (auto& f : lct::files_in(lct::src(dir))) files.push_back(f);
+  auto files = lct::models_in({"tests/regress/checks", "specs/examples", "specs/iommufd"});
   REQUIRE(files.size() > 100);
   size_t states = 0, values = 0, pointers = 0;
   for (const auto& f : files) {

@@ -13,9 +13,7 @@ namespace fs = std::filesystem;
 using lct::files_in;
 
 TEST_CASE("regress: every model gets the verdicts its expect lines give") {
-  std::vector<std::string> files = files_in(lct::src("tests/regress/checks"));
-  for (auto& f : files_in(lct::src("specs/examples"))) files.push_back(f);
-  for (auto& f : files_in(lct::src("../shared/examples"))) files.push_back(f);
+  auto files = lct::models_in({"tests/regress/checks", "specs/examples", "../shared/examples"});
   REQUIRE(files.size() > 60);
   for (const auto& f : files) {
     INFO(f);
