@@ -1,0 +1,32 @@
+// Statement merging (SPIN's): a statement that reads and writes only its own thread's
+// locals (and globals no thread writes) commutes with every step of every other thread
+// and is always enabled, so it may run in the same step as the statement before it. A
+// merged step is one statement followed by the thread-local statements after it, up to the
+// next statement that touches shared state. Runs reach the same shared states in fewer
+// steps; properties read only shared state, so every verdict stays the same.
+#pragma once
+#include <vector>
+
+#include "model/ir.h"
+
+namespace lc::ir {
+
+struct Merging {
+  // Per template, per location: every action there is thread-local, one of them is always
+  // enabled (a lone statement, or both outcomes of a condition), and none starts an atomic
+  // block. The end location is never local.
+  std::vector<std::vector<bool>> local;
+  // Per template, location, action: a back edge of the control-flow graph (depth-first
+  // from the entry). A merged step never follows one, so merged steps are finite.
+  std::vector<std::vector<std::vector<bool>>> back;
+  // Per template, per location: a thread may rest there between merged steps (its entry, a
+  // location that is not local, or a local one a back edge enters).
+  std::vector<std::vector<bool>> rest;
+
+  // After action `ai` at `loc`, the merged step goes on at the action's target.
+  bool continues(int tmpl, int loc, int ai, int target) const { return local[tmpl][target] && !back[tmpl][loc][ai]; }
+};
+
+Merging merging(const Program& p);
+
+}  // namespace lc::ir
