@@ -92,4 +92,82 @@ bool append_acquisition(const Machine& m, Trace* t, int thread, int lock) {
   return true;
 }
 
+namespace {
+
+struct Single {
+  int thread;
+  std::vector<uint8_t> next;
+  bool goes_on;  // the merged step continues after this one
+};
+
+// The non-fatal single steps from `s` (of `thread` only, if >= 0).
+std::vector<Single> single_steps(const Machine& m, const ir::Merging& mg, const uint8_t* s, int thread) {
+  struct Sink : StepSink {
+    const Machine* m;
+    const ir::Merging* mg;
+    int thread;
+    std::vector<Single> out;
+    void successor(const uint8_t* next, const StepInfo& info) override {
+      if ((thread >= 0 && info.thread != thread) || (info.violation && info.violation->fatal())) return;
+      if (info.thread >= m->threads()) return;  // the init block: not a step of a path
+      const ActRef& last = info.acts->back();
+      int tmpl = m->program().threads[info.thread].tmpl;
+      bool on = mg->continues(tmpl, last.loc, last.action, m->pc(next, info.thread));
+      out.push_back({info.thread, std::vector<uint8_t>(next, next + m->state_size()), on});
+    }
+  } sink;
+  sink.m = &m;
+  sink.mg = &mg;
+  sink.thread = thread;
+  m.successors(s, sink, true);
+  return std::move(sink.out);
+}
+
+// The single steps of one merged step from `s` to `to` (by `thread`, if >= 0), appended to
+// `out`. Thread-local steps are deterministic, so this follows one run per first step.
+bool merged_step(const Machine& m, const ir::Merging& mg, const uint8_t* s, const std::vector<uint8_t>& to, int thread,
+                 std::vector<std::vector<uint8_t>>* out) {
+  auto steps = single_steps(m, mg, s, thread);
+  for (auto& st : steps)
+    if (st.next == to) {
+      out->push_back(std::move(st.next));
+      return true;
+    }
+  for (auto& st : steps) {
+    if (!st.goes_on) continue;
+    size_t mark = out->size();
+    out->push_back(st.next);
+    if (merged_step(m, mg, st.next.data(), to, st.thread, out)) return true;
+    out->resize(mark);
+  }
+  return false;
+}
+
+}  // namespace
+
+bool unmerge(const Machine& m, const ir::Merging& mg, std::vector<std::vector<uint8_t>>* path) {
+  if (path->empty()) return true;
+  std::vector<std::vector<uint8_t>> out = {(*path)[0]};
+  for (size_t i = 1; i < path->size(); ++i)
+    if (!merged_step(m, mg, out.back().data(), (*path)[i], -1, &out)) return false;
+  *path = std::move(out);
+  return true;
+}
+
+std::vector<std::vector<std::vector<uint8_t>>> merged_prefixes(const Machine& m, const ir::Merging& mg, const uint8_t* s) {
+  std::vector<std::vector<std::vector<uint8_t>>> out;
+  for (auto& first : single_steps(m, mg, s, -1)) {
+    std::vector<std::vector<uint8_t>> run;
+    Single st = std::move(first);
+    while (st.goes_on) {
+      run.push_back(st.next);
+      out.push_back(run);
+      auto next = single_steps(m, mg, st.next.data(), st.thread);
+      if (next.size() != 1) break;  // a thread-local statement has one outcome (model/merge.h)
+      st = std::move(next[0]);
+    }
+  }
+  return out;
+}
+
 }  // namespace lc

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "model/machine.h"
+#include "model/merge.h"
 
 namespace lc {
 
@@ -31,5 +32,15 @@ bool rebuild_trace(const Machine& m, const std::vector<std::vector<uint8_t>>& pa
 
 // Appends to `t` the first step of `thread` from t's last state that acquires `lock`.
 bool append_acquisition(const Machine& m, Trace* t, int thread, int lock);
+
+// Statement merging (model/merge.h). A merged step is one step of a thread, then the
+// thread-local steps after it. `unmerge` replaces each merged step of `path` by the states
+// of its single steps; false if some pair of states is no merged step.
+bool unmerge(const Machine& m, const ir::Merging& mg, std::vector<std::vector<uint8_t>>* path);
+// The runs of single steps a merged step from `s` may take before its last step: for each
+// thread, the states its thread-local steps pass through, shortest run first. A violation
+// of a merged step from `s` is a violation of a single step from `s` or from the end of
+// one of these runs.
+std::vector<std::vector<std::vector<uint8_t>>> merged_prefixes(const Machine& m, const ir::Merging& mg, const uint8_t* s);
 
 }  // namespace lc

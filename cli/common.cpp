@@ -19,6 +19,9 @@ void add_limit_options(CLI::App* c, LimitArgs& a) {
       ->check(CLI::Range(uint64_t(1), uint64_t(4294967295u)));
   c->add_flag("--reduction", a.reduction,
               "Symbolic engines: unroll one order of adjacent independent steps (partial-order reduction; same verdicts)");
+  c->add_flag("--merge", a.merge,
+              "Symbolic engines: a step also runs the thread-local statements after it (statement merging; same verdicts; "
+              "--depth and shortest counterexamples count merged steps)");
 }
 
 ExploreOptions explore_options(const LimitArgs& a, bool all) {
@@ -40,6 +43,7 @@ symbolic::SymbolicOptions symbolic_options(const LimitArgs& a, bool all) {
   so.timeout_s = a.timeout;
   so.rlimit = a.rlimit;
   so.por = a.reduction;
+  so.merge = a.merge;
   so.progress = isatty(2);
   return so;
 }

@@ -14,9 +14,10 @@ struct LimitArgs {
   double timeout = 0;
   uint64_t rlimit = 0;
   bool reduction = false;
+  bool merge = false;
 };
 
-// --engine, --depth, --max-states, --memory, --timeout, --rlimit, --reduction.
+// --engine, --depth, --max-states, --memory, --timeout, --rlimit, --reduction, --merge.
 void add_limit_options(CLI::App* c, LimitArgs& a);
 // Explorer options from the limits; progress on stderr when it is a terminal.
 ExploreOptions explore_options(const LimitArgs& a, bool all);

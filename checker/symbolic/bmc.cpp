@@ -45,8 +45,8 @@ int fatal_successor(const Machine& m, const uint8_t* s, const std::function<bool
 
 // Finds on the Machine the violation of property `pi` at the end of `path` (a state
 // violation of the last state, or a violating step from it) and builds the counterexample.
-bool counterexample_from_path(const Machine& m, const PropertyResult& pr,
-                              const std::vector<std::vector<uint8_t>>& path, Counterexample* out, bool from_initial = true) {
+bool violation_at_end(const Machine& m, const PropertyResult& pr, const std::vector<std::vector<uint8_t>>& path,
+                      Counterexample* out, bool from_initial) {
   const ir::Program& p = m.program();
   out->property = pr.name;
   const uint8_t* last = path.back().data();
@@ -114,12 +114,26 @@ bool counterexample_from_path(const Machine& m, const PropertyResult& pr,
   return false;
 }
 
+// The same for a path of single steps whose violating step is a merged step (`mg`): its
+// violation is in one of the single steps it stands for.
+bool counterexample_from_path(const Machine& m, const PropertyResult& pr, const std::vector<std::vector<uint8_t>>& path,
+                              Counterexample* out, const ir::Merging* mg, bool from_initial = true) {
+  if (violation_at_end(m, pr, path, out, from_initial)) return true;
+  if (!mg) return false;
+  for (const auto& run : merged_prefixes(m, *mg, path.back().data())) {
+    auto longer = path;
+    longer.insert(longer.end(), run.begin(), run.end());
+    if (violation_at_end(m, pr, longer, out, from_initial)) return true;
+  }
+  return false;
+}
+
 class Bmc {
  public:
   Bmc(const ir::Program& p, const std::string& file, const SymbolicOptions& o)
-      : p_(p), o_(o), m_(p), t0_(Clock::now()), E_(p, c_, deadline(o, t0_)), s_(c_), frames_() {
+      : p_(p), o_(o), m_(p), t0_(Clock::now()), E_(p, c_, deadline(o, t0_), o.merge), s_(c_), frames_() {
     r_.file = file;
-    r_.engine = std::string(o.induction ? "induction" : "bmc") + " (" + version_string() + ")";
+    r_.engine = std::string(o.induction ? "induction" : "bmc") + " (" + version_string() + (o.merge ? ", merged steps" : "") + ")";
     props_ = properties_of(p);
     found_.assign(props_.size(), false);
   }
@@ -146,7 +160,7 @@ class Bmc {
       int simple = complete(k + 1);
       if (simple < 0) return finish();
       if (simple == 0) {  // no simple path of length k+1: every reachable state was seen
-        note_ = "every reachable state is within depth " + std::to_string(k) + " (no longer simple path exists)";
+        note_ = "every reachable state is within depth " + depth(k) + " (no longer simple path exists)";
         proved_ = true;
         return finish();
       }
@@ -161,7 +175,7 @@ class Bmc {
         }
       }
     }
-    note_ = "no violation up to depth " + std::to_string(o_.depth) + " (bounded: not a proof)";
+    note_ = "no violation up to depth " + depth(o_.depth) + " (bounded: not a proof)";
     if (o_.induction) note_ += "; the induction step fails at k = " + std::to_string(o_.depth) + cti_note_;
     return finish();
   }
@@ -171,6 +185,8 @@ class Bmc {
     if (o.timeout_s <= 0) return std::nullopt;
     return t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.timeout_s));
   }
+  // A depth as the notes say it: with merging, a count of merged steps.
+  std::string depth(uint32_t k) const { return std::to_string(k) + (o_.merge ? " merged steps" : ""); }
   static std::string seconds(double s) {
     char t[32];
     snprintf(t, sizeof t, "%g", s);
@@ -204,10 +220,10 @@ class Bmc {
     z3::check_result r = s.check();
     if (r == z3::unknown) {
       bool out_of_time = o_.timeout_s > 0 && std::chrono::duration<double>(Clock::now() - t0_).count() >= o_.timeout_s;
-      limit_ = out_of_time ? "timeout " + seconds(o_.timeout_s) + " s (while checking depth " + std::to_string(depth_) + ")"
+      limit_ = out_of_time ? "timeout " + seconds(o_.timeout_s) + " s (while checking depth " + depth(depth_) + ")"
                            : "Z3 returned unknown (" + s.reason_unknown() +
                                  (o_.rlimit ? "; --rlimit " + std::to_string(o_.rlimit) + " per query" : "") + ") at depth " +
-                                 std::to_string(depth_);
+                                 depth(depth_);
     }
     if (r == z3::sat && out) *out = s.get_model();
     if (inc) s.pop();
@@ -263,9 +279,15 @@ class Bmc {
     if (!o_.all) stop_ = true;
   }
 
+  // The states of frames 0..upto, as a path of single steps (merged steps unmerged);
+  // empty if it does not replay on the Machine (an internal error).
   std::vector<std::vector<uint8_t>> decode_path(const z3::model& mdl, size_t upto) {
     std::vector<std::vector<uint8_t>> path;
     for (size_t j = 0; j <= upto; ++j) path.push_back(E_.decode(mdl, frames_[j]));
+    if (E_.merging() && !unmerge(m_, *E_.merging(), &path)) {
+      internal_ = "a Z3 path of merged steps does not replay on the Machine (encoder and interpreter disagree)";
+      return {};
+    }
     return path;
   }
 
@@ -316,7 +338,8 @@ class Bmc {
               const auto& e = E_.errors[n];
               model_error_ = render_located(*p_.file, e.span, "error", e.message);
               Trace t;
-              if (rebuild_trace(m_, decode_path(mdl, k), -1, &t)) error_trace_ = std::move(t);
+              auto path = decode_path(mdl, k);
+              if (!path.empty() && rebuild_trace(m_, path, -1, &t)) error_trace_ = std::move(t);
               break;
             }
           return false;
@@ -342,12 +365,13 @@ class Bmc {
         break;
       }
       auto path = decode_path(mdl, k);
+      if (path.empty()) return false;
       bool any_recorded = false;
       for (size_t n = 0; n < idx.size(); ++n) {
         size_t i = idx[n];
         if (!mdl.eval(any[n], true).is_true()) continue;
         Counterexample cx;
-        if (!counterexample_from_path(m_, props_[i], path, &cx)) {
+        if (!counterexample_from_path(m_, props_[i], path, &cx, E_.merging())) {
           internal_ = "the Z3 counterexample for '" + props_[i].name + "' at depth " + std::to_string(k) +
                       " does not replay on the Machine (encoder and interpreter disagree)";
           return false;
@@ -403,6 +427,7 @@ class Bmc {
       if (r == z3::unknown) return false;
       if (r == z3::unsat) return true;
       auto path = decode_path(mdl, k);
+      if (path.empty()) return false;
       for (size_t n = 0; n < keys.size(); ++n) {
         if (!mdl.eval(any[n], true).is_true()) continue;
         LockEdge e;
@@ -520,12 +545,13 @@ class Bmc {
     // Keep the counterexample to induction of the deepest k tried, replayed on the Machine.
     std::vector<std::vector<uint8_t>> path;
     for (size_t j = 0; j <= k; ++j) path.push_back(E_.decode(mdl, f[j]));
+    bool replays = !E_.merging() || unmerge(m_, *E_.merging(), &path);
     r_.cti.reset();
     for (size_t i = 0; i < props_.size() && !r_.cti; ++i) {
       if (found_[i] || props_[i].check == ir::Check::LockOrder) continue;
       if (!mdl.eval(fk.bad[i], true).is_true()) continue;
       Counterexample cx;
-      if (!counterexample_from_path(m_, props_[i], path, &cx, false)) {
+      if (!replays || !counterexample_from_path(m_, props_[i], path, &cx, E_.merging(), false)) {
         // The start state holds values no run produces (a pointer local of the wrong
         // kind, say) and the interpreter refuses it: show the state without the steps.
         cx = Counterexample{};
@@ -610,9 +636,9 @@ class Bmc {
 
 std::string solver_version() { return version_string(); }
 
-long first_breaking_facts(const ir::Program& p, const std::vector<std::vector<uint8_t>>& states) {
+long first_breaking_facts(const ir::Program& p, const std::vector<std::vector<uint8_t>>& states, bool merge) {
   z3::context c;
-  Encoder E(p, c);
+  Encoder E(p, c, std::nullopt, merge);
   if (!E.unsupported.empty()) return -1;  // not encoded: no facts to assume
   for (size_t i = 0; i < states.size(); ++i) {
     z3::expr_vector vals(c);

@@ -19,14 +19,16 @@ struct SymbolicOptions {
   bool facts = true;          // every frame assumes the semantics' facts (off: to compare)
   bool por = false;           // peephole partial-order reduction (bench/symbolic-results.md: it pays on
                               // some models and costs on most iommufd ones, so it is opt-in)
+  bool merge = false;         // statement merging (model/merge.h): a step also runs the thread-local
+                              // statements after it; depths and shortest counterexamples count merged steps
 };
 
 CheckResult check_symbolic(const ir::Program& p, const std::string& file, const SymbolicOptions& o);
 // "Z3 4.8.12"
 std::string solver_version();
 // For tests: the index of the first of `states` that breaks the facts every frame assumes
-// (they must hold in every reachable state), or -1 (also when the model is not
-// encodable).
-long first_breaking_facts(const ir::Program& p, const std::vector<std::vector<uint8_t>>& states);
+// (they must hold in every reachable state; with `merge`, in every state merged steps
+// reach), or -1 (also when the model is not encodable).
+long first_breaking_facts(const ir::Program& p, const std::vector<std::vector<uint8_t>>& states, bool merge = false);
 
 }  // namespace lc::symbolic

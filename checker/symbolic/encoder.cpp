@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "model/facts.h"
+#include "model/merge.h"
 
 namespace lc::symbolic {
 
@@ -84,6 +85,7 @@ struct Encoder::Impl {
   std::string unsupported;
   std::optional<std::chrono::steady_clock::time_point> deadline;
   bool late = false;               // the deadline passed: build() stopped
+  const ir::Merging* merging = nullptr;  // statement merging, when on
 
   Impl(const ir::Program& p_, z3::context& c_, Encoder& e) : p(p_), c(c_), E(e) {}
 
@@ -504,23 +506,30 @@ struct Encoder::Impl {
     return out;
   }
 
-  // The atomic continuation reachable from `start`: topological ranks once the back edges
-  // (loops inside the block) are removed, and those back edges as (location, action).
+  // Whether the step goes on at `to` after action `ai` at `loc`: inside an atomic block,
+  // and with statement merging (model/merge.h) into the thread-local statements after it.
+  bool goes_on(int tmpl, int loc, int ai, int to) const {
+    return p.tmpls[tmpl].locs[to].atomic_cont || (merging && merging->continues(tmpl, loc, ai, to));
+  }
+
+  // The rest of a step reachable from `start`: topological ranks once the back edges
+  // (loops inside an atomic block) are removed, and those back edges as (location, action).
   struct Shape {
     std::vector<int> rank;
     std::vector<std::pair<int, int>> back;
   };
-  Shape shape(const ir::ThreadTmpl& T, int start) {
+  Shape shape(int tmpl, int start) {
+    const ir::ThreadTmpl& T = p.tmpls[tmpl];
     Shape sh;
     std::vector<int> mark(T.locs.size(), 0), order;  // 0 new, 1 on the DFS stack, 2 done
     std::function<void(int)> dfs = [&](int l) {
       mark[l] = 1;
-      if (T.locs[l].atomic_cont)
-        for (size_t ai = 0; ai < T.locs[l].actions.size(); ++ai) {
-          int to = T.locs[l].actions[ai].target;
-          if (mark[to] == 1) sh.back.push_back({l, int(ai)});
-          if (mark[to] == 0) dfs(to);
-        }
+      for (size_t ai = 0; ai < T.locs[l].actions.size(); ++ai) {
+        int to = T.locs[l].actions[ai].target;
+        if (!goes_on(tmpl, l, int(ai), to)) continue;
+        if (mark[to] == 1) sh.back.push_back({l, int(ai)});
+        if (mark[to] == 0) dfs(to);
+      }
       mark[l] = 2;
       order.push_back(l);
     };
@@ -534,9 +543,15 @@ struct Encoder::Impl {
   // atomic block's continuation to the one merged end state. Paths meet at a location in
   // the same iteration of every loop of the block (counted per back edge), so loop counters
   // stay concrete and a loop's exit is decided by simplification.
-  std::optional<Path> cont(Path P0, int t, int start) {
-    const ir::ThreadTmpl& T = p.tmpls[p.threads[t].tmpl];
-    Shape sh = shape(T, start);
+  std::optional<Path> cont(Path P0, int t, int from, int ai0, int start) {
+    int tmpl = p.threads[t].tmpl;
+    const ir::ThreadTmpl& T = p.tmpls[tmpl];
+    // A step that ends at its first action's target.
+    if (!goes_on(tmpl, from, ai0, start)) {
+      if (start == T.end) finish(P0, t);
+      return P0;
+    }
+    Shape sh = shape(tmpl, start);
     // (back edges taken, rank, iterations per back edge): predecessors sort first.
     using Key = std::tuple<int, int, std::vector<int>>;
     std::map<Key, std::vector<Path>> pending;
@@ -549,11 +564,6 @@ struct Encoder::Impl {
       int loc = -1;
       for (size_t l = 0; l < sh.rank.size() && loc < 0; ++l)
         if (sh.rank[l] == rank) loc = int(l);
-      if (!T.locs[loc].atomic_cont) {
-        if (loc == T.end) finish(P, t);
-        out.push_back(std::move(P));
-        continue;
-      }
       if (taken > 200) {
         int l = p.file->line_col(T.locs[loc].actions.empty() ? T.span.begin : T.locs[loc].actions[0].span.begin).first;
         unsupported = "the atomic block of " + p.threads[t].name + " loops (line " + std::to_string(l) +
@@ -585,12 +595,19 @@ struct Encoder::Impl {
         if (Q.dead) continue;
         std::vector<int> next = iters;
         int next_taken = taken;
+        if (!goes_on(tmpl, loc, int(ai), a.target)) {  // the step ends here
+          if (a.target == T.end) finish(Q, t);
+          out.push_back(std::move(Q));
+          continue;
+        }
         for (size_t bi = 0; bi < sh.back.size(); ++bi)
           if (sh.back[bi] == std::make_pair(loc, int(ai))) ++next[bi], ++next_taken;
         pending[Key{next_taken, sh.rank[a.target], std::move(next)}].push_back(std::move(Q));
       }
-      merrs.push_back({P.cond && !any, acts.empty() ? T.span : acts[0].span,
-                       "an atomic block blocks after its first statement"});
+      // (A merged thread-local location always has an enabled action: model/merge.h.)
+      if (T.locs[loc].atomic_cont)
+        merrs.push_back({P.cond && !any, acts.empty() ? T.span : acts[0].span,
+                         "an atomic block blocks after its first statement"});
     }
     if (out.empty()) return std::nullopt;
     return join(out);
@@ -627,7 +644,7 @@ struct Encoder::Impl {
           P.cond = P.cond && g;               // (guard errors already cut their fatal part)
           enabled.push_back(pc == bv(L) && g);  // errors in a guard enable the step (it reports them)
           apply(P, t, a, alts);
-          auto step = cont(std::move(P), t, a.target);
+          auto step = cont(std::move(P), t, L, int(&a - T.locs[L].actions.data()), a.target);
           if (!unsupported.empty()) return;
           done.push_back(step ? std::move(*step) : Path{xval, fls()});
           fatals.push_back(fatal.empty() ? Path{xval, fls()} : join(fatal));
@@ -637,9 +654,14 @@ struct Encoder::Impl {
   }
 };
 
-Encoder::Encoder(const ir::Program& p, z3::context& c, std::optional<std::chrono::steady_clock::time_point> deadline)
+Encoder::Encoder(const ir::Program& p, z3::context& c, std::optional<std::chrono::steady_clock::time_point> deadline,
+                 bool merge)
     : X(c), Y(c), inputs(c), trans(c), domain(c), facts(c), touch(c), write(c), p_(p), c_(c) {
   Impl I(p, c, *this);
+  if (merge) {
+    merging_ = ir::merging(p);
+    I.merging = &*merging_;
+  }
   size_t n = p.slots.size();
   // Values are W-bit two's complement: wide enough for every slot and constant, with
   // headroom for sums (and products, if the model multiplies), so arithmetic is exact.
@@ -839,7 +861,8 @@ void Encoder::build_facts(Impl& I) {
     // Per (local, fact): the locations where it holds, so each fact is one implication.
     std::map<std::tuple<size_t, int, int64_t, int>, z3::expr_vector> where;
     for (int L = 0; L < int(T.locs.size()); ++L) {
-      if (!F.reached[L]) {
+      // Merged steps never stop inside a run of thread-local statements (model/merge.h).
+      if (!F.reached[L] || (merging_ && !merging_->rest[th.tmpl][L])) {
         all.push_back(pc != I.bv(L));
         continue;
       }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "checker/verdict.h"
+#include "model/merge.h"
 
 namespace lc::symbolic {
 
@@ -23,9 +24,12 @@ struct ModelErrorCond {
 
 class Encoder {
  public:
-  // Encoding stops early (timed_out) once `deadline` has passed.
+  // Encoding stops early (timed_out) once `deadline` has passed. `merge`: a step also runs
+  // the thread-local statements after it (statement merging, model/merge.h).
   Encoder(const ir::Program& p, z3::context& c,
-          std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt);
+          std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt, bool merge = false);
+  // The merging in force (null: every statement is a step).
+  const ir::Merging* merging() const { return merging_ ? &*merging_ : nullptr; }
   const ir::Program& program() const { return p_; }
 
   // Fresh raw variables of one frame ("<prefix>_<slot>").
@@ -81,6 +85,7 @@ class Encoder {
   void footprints(Impl& I, const z3::expr& sel);
   void build_facts(Impl& I);
   std::vector<bool> written_;  // slots some step may write
+  std::optional<ir::Merging> merging_;
   const ir::Program& p_;
   z3::context& c_;
   size_t ntrans_ = 0;

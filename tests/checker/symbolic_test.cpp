@@ -1,7 +1,9 @@
 #include <catch2/catch.hpp>
+#include <map>
 
 #include "checker/report/report.h"
 #include "checker/symbolic/bmc.h"
+#include "model/merge.h"
 #include "tests/support.h"
 
 using namespace lc;
@@ -13,13 +15,32 @@ size_t steps_without_init(const ir::Program& p, const CheckResult& r, const Prop
   return p.init_tmpl >= 0 && n > 0 ? n - 1 : n;
 }
 
+// The merged steps (model/merge.h) a trace's single steps amount to: a step that goes on
+// from its thread's previous step is part of that merged step. A thread-local step commutes
+// with other threads' steps, so this holds where the thread's steps are not adjacent too:
+// for a BMC trace it is the depth, for an explicit one a bound on the shortest merged depth.
+size_t merged_steps(const ir::Program& p, const Trace& t) {
+  auto M = ir::merging(p);
+  std::map<int, const TraceStep*> last;  // per thread, its previous step
+  size_t n = 0;
+  for (const auto& st : t.steps) {
+    if (st.thread >= int(p.threads.size())) continue;  // init
+    auto prev = last.find(st.thread);
+    bool goes_on = prev != last.end() && M.continues(p.threads[st.thread].tmpl, prev->second->acts.back().loc,
+                                                     prev->second->acts.back().action, st.acts[0].loc);
+    n += !goes_on;
+    last[st.thread] = &st;
+  }
+  return n;
+}
+
 }  // namespace
 
 TEST_CASE("symbolic: the engines agree on every regression model and example within depth 10") {
   auto files = lct::models_in({"tests/regress/checks", "specs/examples"});
   REQUIRE(files.size() > 80);
   const uint32_t D = 10;
-  int compared_violations = 0, proved = 0;
+  int compared_violations = 0, proved = 0, merged_violations = 0, merged_deeper = 0;
   for (const auto& f : files) {
     INFO(f);
     auto [program, ex] = lct::check_file(f);
@@ -66,6 +87,32 @@ TEST_CASE("symbolic: the engines agree on every regression model and example wit
       if (pr.status == Status::Violated && pf.status == Status::Violated && pr.check != ir::Check::LockOrder)
         CHECK(steps_without_init(*program, red, pr) == steps_without_init(*program, sy, pf));
     }
+    // Statement merging: the same verdicts, violations at no more merged steps than the
+    // explicit engine's counterexample amounts to, and never in fewer single steps than
+    // the explicit engine's (shortest) one.
+    so.merge = true;
+    CheckResult mg = symbolic::check_symbolic(*program, f, so);
+    so.merge = false;
+    INFO(mg.limit);
+    REQUIRE(mg.limit.rfind("internal", 0) != 0);
+    REQUIRE(mg.outcome != Outcome::ModelError);
+    REQUIRE(mg.properties.size() == ex.properties.size());
+    for (size_t i = 0; i < ex.properties.size(); ++i) {
+      const auto& pe = ex.properties[i];
+      const auto& pm = mg.properties[i];
+      INFO(pe.name << " with merging");
+      if (pm.status == Status::Holds) CHECK(pe.status == Status::Holds);
+      if (pm.status == Status::Violated) CHECK(pe.status == Status::Violated);
+      if (pe.status != Status::Violated || pe.check == ir::Check::LockOrder) continue;
+      size_t bound = merged_steps(*program, ex.counterexamples[pe.counterexample].trace);
+      if (bound <= D) CHECK(pm.status == Status::Violated);
+      if (pm.status != Status::Violated) continue;
+      const Trace& tm = mg.counterexamples[pm.counterexample].trace;
+      CHECK(merged_steps(*program, tm) <= bound);
+      CHECK(steps_without_init(*program, mg, pm) >= steps_without_init(*program, ex, pe));
+      ++merged_violations;
+      merged_deeper += steps_without_init(*program, mg, pm) > D;
+    }
     // k-induction: whatever it proves holds, whatever it refutes is violated, and its
     // counterexamples to induction (from made-up states) replay without harm.
     so.depth = 3;
@@ -83,6 +130,8 @@ TEST_CASE("symbolic: the engines agree on every regression model and example wit
   }
   CHECK(compared_violations > 40);
   CHECK(proved > 10);
+  CHECK(merged_violations > compared_violations);
+  CHECK(merged_deeper > 0);  // merging finds violations deeper than D single steps
 }
 
 TEST_CASE("symbolic: the engines agree on every iommufd model within depth 5") {
@@ -215,7 +264,7 @@ TEST_CASE("symbolic: a timeout is inconclusive (exit 3), never a pass") {
 
 TEST_CASE("symbolic: the facts the induction step assumes hold in every reachable state") {
   auto files = lct::models_in({"tests/regress/checks", "specs/examples", "specs/iommufd"});
-  size_t checked = 0;
+  size_t checked = 0, merged_checked = 0, merged_inside = 0;
   for (const auto& f : files) {
     INFO(f);
     Loaded l = load_model_file(f);
@@ -227,8 +276,28 @@ TEST_CASE("symbolic: the facts the induction step assumes hold in every reachabl
     for (size_t i = 0; i < all.size(); i += std::max<size_t>(1, all.size() / 150)) sample.push_back(all[i]);
     CHECK(symbolic::first_breaking_facts(*l.program, sample) == -1);
     checked += sample.size();
+    // With statement merging no thread rests inside a run of local statements: the states
+    // where every thread rests keep the facts, a state where one does not breaks them.
+    auto M = ir::merging(*l.program);
+    auto rests = [&](const std::vector<uint8_t>& s) {
+      for (int t = 0; t < m.threads(); ++t)
+        if (!M.rest[l.program->threads[t].tmpl][m.pc(s.data(), t)]) return false;
+      return true;
+    };
+    std::vector<std::vector<uint8_t>> resting;
+    const std::vector<uint8_t>* inside = nullptr;
+    for (const auto& s : sample) {
+      if (rests(s)) resting.push_back(s);
+      else if (!inside) inside = &s;
+    }
+    CHECK(symbolic::first_breaking_facts(*l.program, resting, true) == -1);
+    if (inside) CHECK(symbolic::first_breaking_facts(*l.program, {*inside}, true) == 0);
+    merged_checked += resting.size();
+    merged_inside += inside != nullptr;
   }
   CHECK(checked > 5000);
+  CHECK(merged_checked > 2000);
+  CHECK(merged_inside > 50);
 }
 
 TEST_CASE("symbolic: with the semantics' facts, k-induction proves models it could not") {
