@@ -170,4 +170,39 @@ std::vector<std::vector<std::vector<uint8_t>>> merged_prefixes(const Machine& m,
   return out;
 }
 
+std::vector<std::vector<uint8_t>> entry_run(const Machine& m, const ir::Merging& mg, const uint8_t* s, int thread) {
+  const auto& th = m.program().threads[thread];
+  int entry = m.program().tmpls[th.tmpl].entry;
+  if (m.pc(s, thread) != entry || !mg.local[th.tmpl][entry]) return {};
+  struct Sink : StepSink {
+    int thread;
+    size_t n;
+    int count = 0;
+    bool violation = false;
+    std::vector<uint8_t> next;
+    ActRef last{};
+    void successor(const uint8_t* s, const StepInfo& i) override {
+      if (i.thread != thread) return;
+      ++count;
+      violation = violation || i.violation;
+      next.assign(s, s + n);
+      last = i.acts->back();
+    }
+    void state_violation(const Violation&) override { violation = true; }
+    void model_error(Span, const std::string&) override { violation = true; }
+  };
+  std::vector<std::vector<uint8_t>> run;
+  const uint8_t* at = s;
+  for (;;) {
+    Sink sink;
+    sink.thread = thread;
+    sink.n = m.state_size();
+    m.successors(at, sink, true);
+    if (sink.count != 1 || sink.violation) return {};
+    run.push_back(std::move(sink.next));
+    at = run.back().data();
+    if (!mg.continues(th.tmpl, sink.last.loc, sink.last.action, m.pc(at, thread))) return run;
+  }
+}
+
 }  // namespace lc

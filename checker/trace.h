@@ -42,5 +42,9 @@ bool unmerge(const Machine& m, const ir::Merging& mg, std::vector<std::vector<ui
 // of a merged step from `s` is a violation of a single step from `s` or from the end of
 // one of these runs.
 std::vector<std::vector<std::vector<uint8_t>>> merged_prefixes(const Machine& m, const ir::Merging& mg, const uint8_t* s);
+// The first merged step of `thread` from `s` when it rests at its entry and the entry is
+// thread-local: the states after each of its single steps. Empty when the entry is not
+// local or a step of the run violates something (then it stays a step of its own).
+std::vector<std::vector<uint8_t>> entry_run(const Machine& m, const ir::Merging& mg, const uint8_t* s, int thread);
 
 }  // namespace lc

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "checker/trace.h"
 #include "model/facts.h"
 #include "model/merge.h"
 
@@ -836,6 +837,15 @@ Encoder::Encoder(const ir::Program& p, z3::context& c, std::optional<std::chrono
   sink.n = m.state_size();
   sink.out = &initial_states;
   m.initial(sink);
+  for (auto& s : initial_states) {
+    init_runs.push_back({s});
+    if (!merging_) continue;
+    for (int t = 0; t < m.threads(); ++t) {
+      auto run = entry_run(m, *merging_, init_runs.back().back().data(), t);
+      for (auto& st : run) init_runs.back().push_back(std::move(st));
+    }
+    s = init_runs.back().back();
+  }
   build_facts(I);
 }
 

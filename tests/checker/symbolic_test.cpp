@@ -16,7 +16,8 @@ size_t steps_without_init(const ir::Program& p, const CheckResult& r, const Prop
 }
 
 // The merged steps (model/merge.h) a trace's single steps amount to: a step that goes on
-// from its thread's previous step is part of that merged step. A thread-local step commutes
+// from its thread's previous step is part of that merged step, and a thread's first run of
+// local steps from a local entry is part of the initial states. A thread-local step commutes
 // with other threads' steps, so this holds where the thread's steps are not adjacent too:
 // for a BMC trace it is the depth, for an explicit one a bound on the shortest merged depth.
 size_t merged_steps(const ir::Program& p, const Trace& t) {
@@ -25,9 +26,11 @@ size_t merged_steps(const ir::Program& p, const Trace& t) {
   size_t n = 0;
   for (const auto& st : t.steps) {
     if (st.thread >= int(p.threads.size())) continue;  // init
+    int tmpl = p.threads[st.thread].tmpl;
     auto prev = last.find(st.thread);
-    bool goes_on = prev != last.end() && M.continues(p.threads[st.thread].tmpl, prev->second->acts.back().loc,
-                                                     prev->second->acts.back().action, st.acts[0].loc);
+    bool goes_on = prev == last.end() ? M.local[tmpl][p.tmpls[tmpl].entry]
+                                      : M.continues(tmpl, prev->second->acts.back().loc, prev->second->acts.back().action,
+                                                    st.acts[0].loc);
     n += !goes_on;
     last[st.thread] = &st;
   }
