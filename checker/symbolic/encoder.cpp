@@ -621,6 +621,12 @@ struct Encoder::Impl {
       expr pc = base.v[p.threads[t].pc_slot];
       for (int L = 0; L < int(T.locs.size()); ++L) {
         if (L == T.end || T.locs[L].atomic_cont) continue;
+        // With merging no step starts inside a run of local statements; a thread there (in
+        // the state a fatal step leaves) can always go on, which deadlock detection needs.
+        if (merging && !merging->rest[p.threads[t].tmpl][L]) {
+          enabled.push_back(pc == bv(L));
+          continue;
+        }
         int nchoose = 0, ci = 0;
         for (const auto& a : T.locs[L].actions) nchoose += a.kind == Act::Choose;
         for (const auto& a : T.locs[L].actions) {

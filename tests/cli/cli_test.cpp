@@ -112,7 +112,7 @@ TEST_CASE("cli: --merge: BMC counts merged steps, and prints every statement of 
   // free (each with the local statements after it), and the violating write. Printed as
   // the 13 statements they are.
   CHECK(line(r.out, "  engine ") == "  engine bmc (" + lc::symbolic::solver_version() +
-                                          ", merged steps): 16 symbolic transitions, unrolled to depth 3");
+                                          ", merged steps): 7 symbolic transitions, unrolled to depth 3");
   CHECK(line(r.out, "=> ") ==
         "=> use_after_free at step 13 (user, specs/examples/use_after_put.lc:33:3): 'd->stats' touches dev#0, which was freed");
   CHECK(line(r.out, "     3 ").find("bool last = false") != std::string::npos);
