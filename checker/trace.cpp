@@ -110,9 +110,8 @@ std::vector<Single> single_steps(const Machine& m, const ir::Merging& mg, const 
     void successor(const uint8_t* next, const StepInfo& info) override {
       if ((thread >= 0 && info.thread != thread) || (info.violation && info.violation->fatal())) return;
       if (info.thread >= m->threads()) return;  // the init block: not a step of a path
-      const ActRef& last = info.acts->back();
       int tmpl = m->program().threads[info.thread].tmpl;
-      bool on = mg->continues(tmpl, last.loc, last.action, m->pc(next, info.thread));
+      bool on = mg->continues(tmpl, m->pc(next, info.thread));
       out.push_back({info.thread, std::vector<uint8_t>(next, next + m->state_size()), on});
     }
   } sink;
@@ -180,13 +179,11 @@ std::vector<std::vector<uint8_t>> entry_run(const Machine& m, const ir::Merging&
     int count = 0;
     bool violation = false;
     std::vector<uint8_t> next;
-    ActRef last{};
     void successor(const uint8_t* s, const StepInfo& i) override {
       if (i.thread != thread) return;
       ++count;
       violation = violation || i.violation;
       next.assign(s, s + n);
-      last = i.acts->back();
     }
     void state_violation(const Violation&) override { violation = true; }
     void model_error(Span, const std::string&) override { violation = true; }
@@ -201,7 +198,7 @@ std::vector<std::vector<uint8_t>> entry_run(const Machine& m, const ir::Merging&
     if (sink.count != 1 || sink.violation) return {};
     run.push_back(std::move(sink.next));
     at = run.back().data();
-    if (!mg.continues(th.tmpl, sink.last.loc, sink.last.action, m.pc(at, thread))) return run;
+    if (!mg.continues(th.tmpl, m.pc(at, thread))) return run;
   }
 }
 

@@ -129,7 +129,6 @@ Merging merging(const Program& p) {
       for (size_t ai = 0; ai < T.locs[l].actions.size(); ++ai)
         if (back[l][ai]) rest[T.locs[l].actions[ai].target] = true;
     m.local.push_back(std::move(local));
-    m.back.push_back(std::move(back));
     m.rest.push_back(std::move(rest));
   }
   return m;

@@ -16,15 +16,14 @@ struct Merging {
   // enabled (a lone statement, or both outcomes of a condition), and none starts an atomic
   // block. The end location is never local.
   std::vector<std::vector<bool>> local;
-  // Per template, location, action: a back edge of the control-flow graph (depth-first
-  // from the entry). A merged step never follows one, so merged steps are finite.
-  std::vector<std::vector<std::vector<bool>>> back;
-  // Per template, per location: a thread may rest there between merged steps (its entry, a
-  // location that is not local, or a local one a back edge enters).
+  // Per template, per location: a thread rests there between merged steps. Its entry, a
+  // location that is not local, and a local one that a back edge of the control-flow
+  // graph enters (depth-first from the entry), so every loop has a resting place and
+  // merged steps are finite.
   std::vector<std::vector<bool>> rest;
 
-  // After action `ai` at `loc`, the merged step goes on at the action's target.
-  bool continues(int tmpl, int loc, int ai, int target) const { return local[tmpl][target] && !back[tmpl][loc][ai]; }
+  // A merged step that reaches `loc` goes on there.
+  bool continues(int tmpl, int loc) const { return !rest[tmpl][loc]; }
 };
 
 Merging merging(const Program& p);

@@ -509,8 +509,8 @@ struct Encoder::Impl {
 
   // Whether the step goes on at `to` after action `ai` at `loc`: inside an atomic block,
   // and with statement merging (model/merge.h) into the thread-local statements after it.
-  bool goes_on(int tmpl, int loc, int ai, int to) const {
-    return p.tmpls[tmpl].locs[to].atomic_cont || (merging && merging->continues(tmpl, loc, ai, to));
+  bool goes_on(int tmpl, int to) const {
+    return p.tmpls[tmpl].locs[to].atomic_cont || (merging && merging->continues(tmpl, to));
   }
 
   // The rest of a step reachable from `start`: topological ranks once the back edges
@@ -527,7 +527,7 @@ struct Encoder::Impl {
       mark[l] = 1;
       for (size_t ai = 0; ai < T.locs[l].actions.size(); ++ai) {
         int to = T.locs[l].actions[ai].target;
-        if (!goes_on(tmpl, l, int(ai), to)) continue;
+        if (!goes_on(tmpl, to)) continue;
         if (mark[to] == 1) sh.back.push_back({l, int(ai)});
         if (mark[to] == 0) dfs(to);
       }
@@ -544,11 +544,11 @@ struct Encoder::Impl {
   // atomic block's continuation to the one merged end state. Paths meet at a location in
   // the same iteration of every loop of the block (counted per back edge), so loop counters
   // stay concrete and a loop's exit is decided by simplification.
-  std::optional<Path> cont(Path P0, int t, int from, int ai0, int start) {
+  std::optional<Path> cont(Path P0, int t, int start) {
     int tmpl = p.threads[t].tmpl;
     const ir::ThreadTmpl& T = p.tmpls[tmpl];
     // A step that ends at its first action's target.
-    if (!goes_on(tmpl, from, ai0, start)) {
+    if (!goes_on(tmpl, start)) {
       if (start == T.end) finish(P0, t);
       return P0;
     }
@@ -596,7 +596,7 @@ struct Encoder::Impl {
         if (Q.dead) continue;
         std::vector<int> next = iters;
         int next_taken = taken;
-        if (!goes_on(tmpl, loc, int(ai), a.target)) {  // the step ends here
+        if (!goes_on(tmpl, a.target)) {  // the step ends here
           if (a.target == T.end) finish(Q, t);
           out.push_back(std::move(Q));
           continue;
@@ -651,7 +651,7 @@ struct Encoder::Impl {
           P.cond = P.cond && g;               // (guard errors already cut their fatal part)
           enabled.push_back(pc == bv(L) && g);  // errors in a guard enable the step (it reports them)
           apply(P, t, a, alts);
-          auto step = cont(std::move(P), t, L, int(&a - T.locs[L].actions.data()), a.target);
+          auto step = cont(std::move(P), t, a.target);
           if (!unsupported.empty()) return;
           done.push_back(step ? std::move(*step) : Path{xval, fls()});
           fatals.push_back(fatal.empty() ? Path{xval, fls()} : join(fatal));

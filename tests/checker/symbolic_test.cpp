@@ -1,5 +1,5 @@
 #include <catch2/catch.hpp>
-#include <map>
+#include <set>
 
 #include "checker/report/report.h"
 #include "checker/symbolic/bmc.h"
@@ -15,24 +15,20 @@ size_t steps_without_init(const ir::Program& p, const CheckResult& r, const Prop
   return p.init_tmpl >= 0 && n > 0 ? n - 1 : n;
 }
 
-// The merged steps (model/merge.h) a trace's single steps amount to: a step that goes on
-// from its thread's previous step is part of that merged step, and a thread's first run of
-// local steps from a local entry is part of the initial states. A thread-local step commutes
+// The merged steps (model/merge.h) a trace's single steps amount to: a step from where
+// threads do not rest is part of its thread's previous merged step, and a thread's first
+// run of local steps from a local entry is part of the initial states. A thread-local step commutes
 // with other threads' steps, so this holds where the thread's steps are not adjacent too:
 // for a BMC trace it is the depth, for an explicit one a bound on the shortest merged depth.
 size_t merged_steps(const ir::Program& p, const Trace& t) {
   auto M = ir::merging(p);
-  std::map<int, const TraceStep*> last;  // per thread, its previous step
+  std::set<int> started;  // threads with a step so far
   size_t n = 0;
   for (const auto& st : t.steps) {
     if (st.thread >= int(p.threads.size())) continue;  // init
     int tmpl = p.threads[st.thread].tmpl;
-    auto prev = last.find(st.thread);
-    bool goes_on = prev == last.end() ? M.local[tmpl][p.tmpls[tmpl].entry]
-                                      : M.continues(tmpl, prev->second->acts.back().loc, prev->second->acts.back().action,
-                                                    st.acts[0].loc);
+    bool goes_on = started.insert(st.thread).second ? M.local[tmpl][p.tmpls[tmpl].entry] : M.continues(tmpl, st.acts[0].loc);
     n += !goes_on;
-    last[st.thread] = &st;
   }
   return n;
 }
