@@ -118,7 +118,7 @@ std::vector<Single> single_steps(const Machine& m, const ir::Merging& mg, const 
   sink.m = &m;
   sink.mg = &mg;
   sink.thread = thread;
-  m.successors(s, sink, true);
+  m.successors(s, sink);
   return std::move(sink.out);
 }
 
@@ -194,7 +194,7 @@ std::vector<std::vector<uint8_t>> entry_run(const Machine& m, const ir::Merging&
     Sink sink;
     sink.thread = thread;
     sink.n = m.state_size();
-    m.successors(at, sink, true);
+    m.successors(at, sink);
     if (sink.count != 1 || sink.violation) return {};
     run.push_back(std::move(sink.next));
     at = run.back().data();

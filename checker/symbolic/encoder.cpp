@@ -507,8 +507,8 @@ struct Encoder::Impl {
     return out;
   }
 
-  // Whether the step goes on at `to` after action `ai` at `loc`: inside an atomic block,
-  // and with statement merging (model/merge.h) into the thread-local statements after it.
+  // Whether a step that reaches `to` goes on there: inside an atomic block, and with
+  // statement merging (model/merge.h) where threads do not rest.
   bool goes_on(int tmpl, int to) const {
     return p.tmpls[tmpl].locs[to].atomic_cont || (merging && merging->continues(tmpl, to));
   }
