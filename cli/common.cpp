@@ -20,8 +20,8 @@ void add_limit_options(CLI::App* c, LimitArgs& a) {
   c->add_flag("--reduction", a.reduction,
               "Symbolic engines: unroll one order of adjacent independent steps (partial-order reduction; same verdicts)");
   c->add_flag("--merge", a.merge,
-              "Symbolic engines: a step also runs the thread-local statements after it (statement merging; same verdicts; "
-              "--depth and shortest counterexamples count merged steps)");
+              "A step also runs the thread-local statements after it (statement merging; same verdicts; "
+              "--depth, depths and shortest counterexamples count merged steps)");
 }
 
 ExploreOptions explore_options(const LimitArgs& a, bool all) {
@@ -32,6 +32,7 @@ ExploreOptions explore_options(const LimitArgs& a, bool all) {
   o.timeout_s = a.timeout;
   o.max_depth = a.depth;
   o.progress = isatty(2);
+  o.merge = a.merge;
   return o;
 }
 

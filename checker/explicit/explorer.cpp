@@ -3,9 +3,12 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "checker/explicit/state_store.h"
+#include "checker/trace.h"
+#include "model/merge.h"
 
 namespace lc {
 namespace {
@@ -20,11 +23,20 @@ struct Witness {
   Violation v;
   bool after_step = false;  // a state violation of the state a fatal step led to
   std::vector<std::pair<std::pair<int, int>, std::pair<uint32_t, int>>> cycle;  // lock_order: ((held, acq), (state, thread))
+  std::vector<std::vector<uint8_t>> prefix;  // merging: the single steps from `state` before the violating one
+};
+
+// A successor the Machine reported, kept past its callback (merging expands it later).
+struct Succ {
+  std::vector<uint8_t> next;
+  int thread = 0, ordinal = 0;
+  std::optional<Violation> violation, also;
 };
 
 class Explorer : public StepSink {
  public:
   Explorer(const ir::Program& p, const ExploreOptions& o) : p_(p), o_(o), m_(p), side_(p), store_(m_.state_size()) {
+    if (o.merge) mg_ = ir::merging(p);
     props_ = properties_of(p);
     witness_.resize(props_.size());
     found_.assign(props_.size(), false);
@@ -53,7 +65,7 @@ class Explorer : public StepSink {
       cur_depth_ = depth;
       had_successor_ = false;
       const uint8_t* s = store_.state(cur_);
-      m_.successors(s, *this);
+      expand(s);
       if (stop_) break;
       if (!had_successor_ && !m_.all_finished(s)) {
         Violation v;
@@ -76,13 +88,14 @@ class Explorer : public StepSink {
       r.outcome = Outcome::ModelError;
       r.error = error_text_;
       Trace t;
-      auto path = error_state_ == StateStore::kNone ? std::vector<std::vector<uint8_t>>{} : store_.path_to(error_state_);
+      auto path = error_state_ == StateStore::kNone ? std::vector<std::vector<uint8_t>>{} : path_of(error_state_);
       if (!path.empty() && rebuild_trace(m_, path, -1, &t)) r.error_trace = std::move(t);
       r.properties = props_;
       return r;
     }
     bool exhausted = !stop_ && head >= store_.size();
     r.outcome = exhausted ? Outcome::Complete : limit_.empty() ? Outcome::StoppedAtViolation : Outcome::LimitHit;
+    if (mg_) r.note = "statement merging: states where every thread rests; depths count merged steps";
     r.limit = limit_;
     for (size_t i = 0; i < props_.size(); ++i) {
       PropertyResult pr = props_[i];
@@ -100,6 +113,17 @@ class Explorer : public StepSink {
 
   // ---- StepSink ----
   void successor(const uint8_t* next, const StepInfo& info) override {
+    std::vector<uint8_t> advanced;
+    if (mg_ && cur_ == StateStore::kNone && !(info.violation && info.violation->fatal())) {
+      // An initial state: each thread whose entry is local has run its first local
+      // statements (trace.h, entry_run). side_: this runs inside m_'s init block.
+      std::vector<std::vector<uint8_t>> run = {std::vector<uint8_t>(next, next + m_.state_size())};
+      for (int t = 0; t < m_.threads(); ++t)
+        for (auto& st : entry_run(side_, *mg_, run.back().data(), t)) run.push_back(std::move(st));
+      advanced = run.back();
+      next = advanced.data();
+      if (run.size() > 1) init_runs_.emplace(advanced, std::move(run));
+    }
     ++transitions_;
     had_successor_ = true;
     if (info.also) found(index_of(info.also->check), {cur_, info.ordinal, *info.also, {}});
@@ -186,6 +210,7 @@ class Explorer : public StepSink {
 
   void found(size_t i, Witness w) {
     if (found_[i]) return;
+    if (w.ordinal >= 0) w.prefix = prefix_;
     found_[i] = true;
     witness_[i] = std::move(w);
     if (!o_.all) stop_ = true;
@@ -256,6 +281,74 @@ class Explorer : public StepSink {
     return b;
   }
 
+  // Expands a stored state. With merging, a step whose thread does not rest where it
+  // ends goes on with the thread's next (local) step, and only the merged step's last
+  // state reaches successor(); prefix_ holds the states in between.
+  void expand(const uint8_t* s) {
+    if (!mg_) {
+      m_.successors(s, *this);
+      return;
+    }
+    auto first = collect(s, -1);
+    for (auto& f : first) {
+      prefix_.clear();
+      // A violating step ends its merged step here, so successor() sees the violation.
+      while (!f.violation && !f.also && mg_->continues(p_.threads[f.thread].tmpl, m_.pc(f.next.data(), f.thread))) {
+        auto more = collect(f.next.data(), f.thread);
+        if (model_error_) return;
+        if (more.size() != 1) break;  // a thread-local location has one step (model/merge.h)
+        prefix_.push_back(std::move(f.next));
+        f = std::move(more[0]);
+      }
+      StepInfo info;
+      info.thread = f.thread;
+      info.ordinal = f.ordinal;
+      info.violation = f.violation ? &*f.violation : nullptr;
+      info.also = f.also ? &*f.also : nullptr;
+      successor(f.next.data(), info);
+      if (stop_) return;
+    }
+    prefix_.clear();
+  }
+  // The successors of `s` (of `thread` only, if >= 0), copied out of the Machine's callback;
+  // lock-order edges, state violations and model errors go to the explorer as they come.
+  std::vector<Succ> collect(const uint8_t* s, int thread) {
+    struct Sink : StepSink {
+      Explorer* e;
+      int thread;
+      size_t n;
+      std::vector<Succ> out;
+      void successor(const uint8_t* next, const StepInfo& i) override {
+        if (thread >= 0 && i.thread != thread) return;
+        Succ f{std::vector<uint8_t>(next, next + n), i.thread, i.ordinal, {}, {}};
+        if (i.violation) f.violation = *i.violation;
+        if (i.also) f.also = *i.also;
+        out.push_back(std::move(f));
+      }
+      void nested(int held, int acquired, int t, Span at) override { e->nested(held, acquired, t, at); }
+      void state_violation(const Violation& v) override { e->state_violation(v); }
+      void model_error(Span at, const std::string& m) override { e->model_error(at, m); }
+    } sink;
+    sink.e = this;
+    sink.thread = thread;
+    sink.n = m_.state_size();
+    m_.successors(s, sink);
+    return std::move(sink.out);
+  }
+  // The path of single steps to stored state `i` (merged steps unmerged, from the state
+  // the init block made).
+  std::vector<std::vector<uint8_t>> path_of(uint32_t i) {
+    auto path = store_.path_to(i);
+    if (!mg_ || path.empty()) return path;
+    auto run = init_runs_.find(path[0]);
+    if (!unmerge(m_, *mg_, &path)) return {};
+    if (run != init_runs_.end()) {
+      path.erase(path.begin());
+      path.insert(path.begin(), run->second.begin(), run->second.end());
+    }
+    return path;
+  }
+
   Counterexample counterexample(const std::string& name, const Witness& w) {
     Counterexample c;
     c.property = name;
@@ -267,14 +360,15 @@ class Explorer : public StepSink {
         e.held = edge.first;
         e.acquired = edge.second;
         e.thread = at.second;
-        auto path = at.first == StateStore::kNone ? std::vector<std::vector<uint8_t>>{} : store_.path_to(at.first);
+        auto path = at.first == StateStore::kNone ? std::vector<std::vector<uint8_t>>{} : path_of(at.first);
         if (!path.empty()) rebuild_trace(m_, path, -1, &e.trace);
         append_acquisition(m_, &e.trace, e.thread, e.acquired);
         c.edges.push_back(std::move(e));
       }
       return c;
     }
-    auto path = w.state == StateStore::kNone ? std::vector<std::vector<uint8_t>>{} : store_.path_to(w.state);
+    auto path = w.state == StateStore::kNone ? std::vector<std::vector<uint8_t>>{} : path_of(w.state);
+    path.insert(path.end(), w.prefix.begin(), w.prefix.end());
     rebuild_trace(m_, path, w.ordinal, &c.trace);
     if (w.after_step) c.violation_in_last_step = false;  // the state after the (fatal) last step
     if (w.v.check == ir::Check::Deadlock)
@@ -300,6 +394,9 @@ class Explorer : public StepSink {
   std::string error_text_, limit_;
   Clock::time_point last_progress_;
   bool progress_shown_ = false;
+  std::optional<ir::Merging> mg_;                 // statement merging, when on
+  std::vector<std::vector<uint8_t>> prefix_;      // the merged step being delivered: its states before the last
+  std::map<std::vector<uint8_t>, std::vector<std::vector<uint8_t>>> init_runs_;  // initial state -> from init's state
 };
 
 }  // namespace

@@ -14,6 +14,8 @@ struct ExploreOptions {
   double timeout_s = 0;        // 0: no limit
   uint32_t max_depth = 0;      // 0: no limit; else states deeper than this are not expanded
   bool progress = false;       // periodic progress line on stderr
+  bool merge = false;          // statement merging (model/merge.h): a step also runs the thread-local
+                               // statements after it; depths and shortest counterexamples count merged steps
 };
 
 CheckResult explore(const ir::Program& p, const std::string& file, const ExploreOptions& o);

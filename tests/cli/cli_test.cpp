@@ -122,6 +122,17 @@ TEST_CASE("cli: --merge: BMC counts merged steps, and prints every statement of 
   CHECK(shallow.out.find("no violation up to depth 2 merged steps (bounded: not a proof)") != std::string::npos);
 }
 
+TEST_CASE("cli: --merge: the explicit engine explores merged steps, with the same verdict") {
+  auto plain = run_cli("check --all specs/examples/use_after_put.lc");
+  auto r = run_cli("check --all --merge specs/examples/use_after_put.lc");
+  CHECK(plain.status == 1);
+  CHECK(r.status == 1);
+  CHECK(plain.out.find("  explored 63 states, 109 transitions, depth 13\n") != std::string::npos);
+  CHECK(r.out.find("  explored 9 states, 12 transitions, depth 4\n"
+                   "  statement merging: states where every thread rests; depths count merged steps\n") != std::string::npos);
+  CHECK(r.out.find("=> use_after_free at step 13 (user, specs/examples/use_after_put.lc:33:3)") != std::string::npos);
+}
+
 TEST_CASE("cli: exit status 3 when a limit is hit, saying how far it got") {
   auto r = run_cli("check --max-states 5 specs/examples/lost_refcount_fixed.lc");
   CHECK(r.status == 3);
