@@ -292,8 +292,10 @@ class Explorer : public StepSink {
     auto first = collect(s, -1);
     for (auto& f : first) {
       prefix_.clear();
-      // A violating step ends its merged step here, so successor() sees the violation.
-      while (!f.violation && !f.also && mg_->continues(p_.threads[f.thread].tmpl, m_.pc(f.next.data(), f.thread))) {
+      while (!(f.violation && f.violation->fatal()) &&
+             mg_->continues(p_.threads[f.thread].tmpl, m_.pc(f.next.data(), f.thread))) {
+        // A merged step goes on after a violation that does not end the path (as in BMC).
+        if (f.violation) found(index_of(f.violation->check), {cur_, f.ordinal, *f.violation, {}});
         auto more = collect(f.next.data(), f.thread);
         if (model_error_) return;
         if (more.size() != 1) break;  // a thread-local location has one step (model/merge.h)
