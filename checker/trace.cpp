@@ -92,114 +92,117 @@ bool append_acquisition(const Machine& m, Trace* t, int thread, int lock) {
   return true;
 }
 
-namespace {
-
-struct Single {
-  int thread;
-  std::vector<uint8_t> next;
-  bool goes_on;  // the merged step continues after this one
-};
-
-// The non-fatal single steps from `s` (of `thread` only, if >= 0).
-std::vector<Single> single_steps(const Machine& m, const ir::Merging& mg, const uint8_t* s, int thread) {
+std::vector<SingleStep> single_steps(const Machine& m, const uint8_t* s, int thread, StepSink* events) {
   struct Sink : StepSink {
     const Machine* m;
-    const ir::Merging* mg;
     int thread;
-    std::vector<Single> out;
-    void successor(const uint8_t* next, const StepInfo& info) override {
-      if ((thread >= 0 && info.thread != thread) || (info.violation && info.violation->fatal())) return;
-      if (info.thread >= m->threads()) return;  // the init block: not a step of a path
-      int tmpl = m->program().threads[info.thread].tmpl;
-      bool on = mg->continues(tmpl, m->pc(next, info.thread));
-      out.push_back({info.thread, std::vector<uint8_t>(next, next + m->state_size()), on});
+    StepSink* events;
+    std::vector<SingleStep> out;
+    void successor(const uint8_t* next, const StepInfo& i) override {
+      if (thread >= 0 && i.thread != thread) return;
+      SingleStep st{i.thread, i.ordinal, std::vector<uint8_t>(next, next + m->state_size()), {}, {}};
+      if (i.violation) st.violation = *i.violation;
+      if (i.also) st.also = *i.also;
+      out.push_back(std::move(st));
+    }
+    void nested(int held, int acquired, int t, Span at) override {
+      if (events) events->nested(held, acquired, t, at);
+    }
+    void state_violation(const Violation& v) override {
+      if (events) events->state_violation(v);
+    }
+    void model_error(Span at, const std::string& msg) override {
+      if (events) events->model_error(at, msg);
     }
   } sink;
   sink.m = &m;
-  sink.mg = &mg;
   sink.thread = thread;
+  sink.events = events;
   m.successors(s, sink);
   return std::move(sink.out);
 }
 
-// The single steps of one merged step from `s` to `to` (by `thread`, if >= 0), appended to
-// `out`. Thread-local steps are deterministic, so this follows one run per first step.
-bool merged_step(const Machine& m, const ir::Merging& mg, const uint8_t* s, const std::vector<uint8_t>& to, int thread,
-                 std::vector<std::vector<uint8_t>>* out) {
-  auto steps = single_steps(m, mg, s, thread);
-  for (auto& st : steps)
-    if (st.next == to) {
-      out->push_back(std::move(st.next));
-      return true;
-    }
-  for (auto& st : steps) {
-    if (!st.goes_on) continue;
-    size_t mark = out->size();
-    out->push_back(st.next);
-    if (merged_step(m, mg, st.next.data(), to, st.thread, out)) return true;
-    out->resize(mark);
+std::vector<SingleStep> merged_rest(const Machine& m, const ir::Merging& mg, const SingleStep& first, StepSink* events) {
+  std::vector<SingleStep> rest;
+  const SingleStep* at = &first;
+  while (!at->fatal() && mg.continues(m.program().threads[at->thread].tmpl, m.pc(at->next.data(), at->thread))) {
+    auto more = single_steps(m, at->next.data(), at->thread, events);
+    if (more.size() != 1) break;  // a thread-local location has one step (model/merge.h)
+    rest.push_back(std::move(more[0]));
+    at = &rest.back();
   }
-  return false;
+  return rest;
 }
 
-}  // namespace
-
-bool unmerge(const Machine& m, const ir::Merging& mg, std::vector<std::vector<uint8_t>>* path) {
+bool unmerge(const Machine& m, const ir::Merging& mg, std::vector<std::vector<uint8_t>>* path,
+             const std::vector<std::vector<std::vector<uint8_t>>>& init_runs) {
   if (path->empty()) return true;
   std::vector<std::vector<uint8_t>> out = {(*path)[0]};
-  for (size_t i = 1; i < path->size(); ++i)
-    if (!merged_step(m, mg, out.back().data(), (*path)[i], -1, &out)) return false;
+  for (size_t i = 1; i < path->size(); ++i) {
+    // Some merged step from the last state passes through path[i]: thread-local steps are
+    // deterministic, so each first step has one run.
+    bool found = false;
+    for (auto& first : single_steps(m, out.back().data())) {
+      if (first.fatal()) continue;
+      auto rest = merged_rest(m, mg, first);
+      std::vector<const SingleStep*> run = {&first};
+      for (const auto& r : rest) run.push_back(&r);
+      for (size_t j = 0; j < run.size() && !found && !run[j]->fatal(); ++j)
+        if (run[j]->next == (*path)[i]) {
+          for (size_t k = 0; k <= j; ++k) out.push_back(run[k]->next);
+          found = true;
+        }
+      if (found) break;
+    }
+    if (!found) return false;
+  }
+  for (const auto& run : init_runs)
+    if (run.back() == out[0]) {
+      out.erase(out.begin());
+      out.insert(out.begin(), run.begin(), run.end());
+      break;
+    }
   *path = std::move(out);
   return true;
 }
 
 std::vector<std::vector<std::vector<uint8_t>>> merged_prefixes(const Machine& m, const ir::Merging& mg, const uint8_t* s) {
   std::vector<std::vector<std::vector<uint8_t>>> out;
-  for (auto& first : single_steps(m, mg, s, -1)) {
+  for (auto& first : single_steps(m, s)) {
+    auto rest = merged_rest(m, mg, first);
     std::vector<std::vector<uint8_t>> run;
-    Single st = std::move(first);
-    while (st.goes_on) {
-      run.push_back(st.next);
+    const SingleStep* at = &first;
+    for (const auto& r : rest) {  // every step but the last one
+      run.push_back(at->next);
       out.push_back(run);
-      auto next = single_steps(m, mg, st.next.data(), st.thread);
-      if (next.size() != 1) break;  // a thread-local statement has one outcome (model/merge.h)
-      st = std::move(next[0]);
+      at = &r;
     }
   }
   return out;
 }
 
-std::vector<std::vector<uint8_t>> entry_run(const Machine& m, const ir::Merging& mg, const uint8_t* s, int thread) {
-  const auto& th = m.program().threads[thread];
-  int entry = m.program().tmpls[th.tmpl].entry;
-  if (m.pc(s, thread) != entry || !mg.local[th.tmpl][entry]) return {};
-  struct Sink : StepSink {
-    int thread;
-    size_t n;
-    int count = 0;
-    bool violation = false;
-    std::vector<uint8_t> next;
-    void successor(const uint8_t* s, const StepInfo& i) override {
-      if (i.thread != thread) return;
-      ++count;
-      violation = violation || i.violation;
-      next.assign(s, s + n);
-    }
-    void state_violation(const Violation&) override { violation = true; }
-    void model_error(Span, const std::string&) override { violation = true; }
+std::vector<std::vector<uint8_t>> initial_run(const Machine& m, const ir::Merging& mg, const uint8_t* s) {
+  struct Events : StepSink {
+    bool any = false;
+    void successor(const uint8_t*, const StepInfo&) override {}
+    void state_violation(const Violation&) override { any = true; }
+    void model_error(Span, const std::string&) override { any = true; }
   };
-  std::vector<std::vector<uint8_t>> run;
-  const uint8_t* at = s;
-  for (;;) {
-    Sink sink;
-    sink.thread = thread;
-    sink.n = m.state_size();
-    m.successors(at, sink);
-    if (sink.count != 1 || sink.violation) return {};
-    run.push_back(std::move(sink.next));
-    at = run.back().data();
-    if (!mg.continues(th.tmpl, m.pc(at, thread))) return run;
+  std::vector<std::vector<uint8_t>> run = {std::vector<uint8_t>(s, s + m.state_size())};
+  for (int t = 0; t < m.threads(); ++t) {
+    const auto& T = m.program().tmpls[m.program().threads[t].tmpl];
+    if (m.pc(run.back().data(), t) != T.entry || !mg.local[m.program().threads[t].tmpl][T.entry]) continue;
+    Events ev;
+    auto first = single_steps(m, run.back().data(), t, &ev);
+    if (first.size() != 1) continue;
+    auto rest = merged_rest(m, mg, first[0], &ev);
+    rest.insert(rest.begin(), std::move(first[0]));
+    bool clean = !ev.any;
+    for (const auto& st : rest) clean = clean && !st.violation && !st.also;
+    if (!clean) continue;  // a violating run stays a step of its own
+    for (auto& st : rest) run.push_back(std::move(st.next));
   }
+  return run;
 }
 
 }  // namespace lc

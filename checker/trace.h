@@ -33,18 +33,34 @@ bool rebuild_trace(const Machine& m, const std::vector<std::vector<uint8_t>>& pa
 // Appends to `t` the first step of `thread` from t's last state that acquires `lock`.
 bool append_acquisition(const Machine& m, Trace* t, int thread, int lock);
 
-// Statement merging (model/merge.h). A merged step is one step of a thread, then the
-// thread-local steps after it. `unmerge` replaces each merged step of `path` by the states
-// of its single steps; false if some pair of states is no merged step.
-bool unmerge(const Machine& m, const ir::Merging& mg, std::vector<std::vector<uint8_t>>* path);
-// The runs of single steps a merged step from `s` may take before its last step: for each
-// thread, the states its thread-local steps pass through, shortest run first. A violation
-// of a merged step from `s` is a violation of a single step from `s` or from the end of
-// one of these runs.
+// One step the Machine reported, copied out of its callback.
+struct SingleStep {
+  int thread = 0, ordinal = 0;
+  std::vector<uint8_t> next;
+  std::optional<Violation> violation, also;
+  bool fatal() const { return violation && violation->fatal(); }
+};
+// The steps from `s` (of `thread` only, if >= 0). `events`, if given, receives the
+// lock-order edges, state violations and model errors of the expansion.
+std::vector<SingleStep> single_steps(const Machine& m, const uint8_t* s, int thread = -1, StepSink* events = nullptr);
+
+// Statement merging (model/merge.h): a merged step is one step of a thread, then the
+// thread-local steps after it until the thread rests. The one place that follows them:
+// the steps after `first` in its merged step (the last may be fatal and end it).
+std::vector<SingleStep> merged_rest(const Machine& m, const ir::Merging& mg, const SingleStep& first,
+                                    StepSink* events = nullptr);
+// Replaces each merged step of `path` by the states of its single steps; false if some pair
+// of states is no merged step. A first state that ends one of `init_runs` (initial_run)
+// is replaced by that run.
+bool unmerge(const Machine& m, const ir::Merging& mg, std::vector<std::vector<uint8_t>>* path,
+             const std::vector<std::vector<std::vector<uint8_t>>>& init_runs = {});
+// The runs of single steps a merged step from `s` may take before its last step, shortest
+// first per thread. A violation of a merged step from `s` is a violation of a single step
+// from `s` or from the end of one of these runs.
 std::vector<std::vector<std::vector<uint8_t>>> merged_prefixes(const Machine& m, const ir::Merging& mg, const uint8_t* s);
-// The first merged step of `thread` from `s` when it rests at its entry and the entry is
-// thread-local: the states after each of its single steps. Empty when the entry is not
-// local or a step of the run violates something (then it stays a step of its own).
-std::vector<std::vector<uint8_t>> entry_run(const Machine& m, const ir::Merging& mg, const uint8_t* s, int thread);
+// From a state the init block made (first) to the initial state of merged runs: each
+// thread whose entry is thread-local takes its first merged step, as those steps touch only
+// its own locals. A thread whose run would violate something stays at its entry.
+std::vector<std::vector<uint8_t>> initial_run(const Machine& m, const ir::Merging& mg, const uint8_t* s);
 
 }  // namespace lc

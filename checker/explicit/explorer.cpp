@@ -26,13 +26,6 @@ struct Witness {
   std::vector<std::vector<uint8_t>> prefix;  // merging: the single steps from `state` before the violating one
 };
 
-// A successor the Machine reported, kept past its callback (merging expands it later).
-struct Succ {
-  std::vector<uint8_t> next;
-  int thread = 0, ordinal = 0;
-  std::optional<Violation> violation, also;
-};
-
 class Explorer : public StepSink {
  public:
   Explorer(const ir::Program& p, const ExploreOptions& o) : p_(p), o_(o), m_(p), side_(p), store_(m_.state_size()) {
@@ -113,16 +106,11 @@ class Explorer : public StepSink {
 
   // ---- StepSink ----
   void successor(const uint8_t* next, const StepInfo& info) override {
-    std::vector<uint8_t> advanced;
     if (mg_ && cur_ == StateStore::kNone && !(info.violation && info.violation->fatal())) {
-      // An initial state: each thread whose entry is local has run its first local
-      // statements (trace.h, entry_run). side_: this runs inside m_'s init block.
-      std::vector<std::vector<uint8_t>> run = {std::vector<uint8_t>(next, next + m_.state_size())};
-      for (int t = 0; t < m_.threads(); ++t)
-        for (auto& st : entry_run(side_, *mg_, run.back().data(), t)) run.push_back(std::move(st));
-      advanced = run.back();
-      next = advanced.data();
-      if (run.size() > 1) init_runs_.emplace(advanced, std::move(run));
+      // An initial state: threads whose entry is local take their first merged step
+      // (trace.h, initial_run). side_: this runs inside m_'s init block.
+      init_runs_.push_back(initial_run(side_, *mg_, next));
+      next = init_runs_.back().back().data();
     }
     ++transitions_;
     had_successor_ = true;
@@ -281,73 +269,39 @@ class Explorer : public StepSink {
     return b;
   }
 
-  // Expands a stored state. With merging, a step whose thread does not rest where it
-  // ends goes on with the thread's next (local) step, and only the merged step's last
-  // state reaches successor(); prefix_ holds the states in between.
+  // Expands a stored state. With merging, only the last state of each merged step
+  // reaches successor(); prefix_ holds the states before it.
   void expand(const uint8_t* s) {
     if (!mg_) {
       m_.successors(s, *this);
       return;
     }
-    auto first = collect(s, -1);
-    for (auto& f : first) {
+    for (auto& first : single_steps(m_, s, -1, this)) {
+      auto rest = merged_rest(m_, *mg_, first, this);
+      if (model_error_) return;
       prefix_.clear();
-      while (!(f.violation && f.violation->fatal()) &&
-             mg_->continues(p_.threads[f.thread].tmpl, m_.pc(f.next.data(), f.thread))) {
+      const SingleStep* step = &first;
+      for (const auto& r : rest) {
         // A merged step goes on after a violation that does not end the path (as in BMC).
-        if (f.violation) found(index_of(f.violation->check), {cur_, f.ordinal, *f.violation, {}});
-        auto more = collect(f.next.data(), f.thread);
-        if (model_error_) return;
-        if (more.size() != 1) break;  // a thread-local location has one step (model/merge.h)
-        prefix_.push_back(std::move(f.next));
-        f = std::move(more[0]);
+        if (step->violation) found(index_of(step->violation->check), {cur_, step->ordinal, *step->violation, {}});
+        prefix_.push_back(step->next);
+        step = &r;
       }
       StepInfo info;
-      info.thread = f.thread;
-      info.ordinal = f.ordinal;
-      info.violation = f.violation ? &*f.violation : nullptr;
-      info.also = f.also ? &*f.also : nullptr;
-      successor(f.next.data(), info);
+      info.thread = step->thread;
+      info.ordinal = step->ordinal;
+      info.violation = step->violation ? &*step->violation : nullptr;
+      info.also = step->also ? &*step->also : nullptr;
+      successor(step->next.data(), info);
       if (stop_) return;
     }
     prefix_.clear();
-  }
-  // The successors of `s` (of `thread` only, if >= 0), copied out of the Machine's callback;
-  // lock-order edges, state violations and model errors go to the explorer as they come.
-  std::vector<Succ> collect(const uint8_t* s, int thread) {
-    struct Sink : StepSink {
-      Explorer* e;
-      int thread;
-      size_t n;
-      std::vector<Succ> out;
-      void successor(const uint8_t* next, const StepInfo& i) override {
-        if (thread >= 0 && i.thread != thread) return;
-        Succ f{std::vector<uint8_t>(next, next + n), i.thread, i.ordinal, {}, {}};
-        if (i.violation) f.violation = *i.violation;
-        if (i.also) f.also = *i.also;
-        out.push_back(std::move(f));
-      }
-      void nested(int held, int acquired, int t, Span at) override { e->nested(held, acquired, t, at); }
-      void state_violation(const Violation& v) override { e->state_violation(v); }
-      void model_error(Span at, const std::string& m) override { e->model_error(at, m); }
-    } sink;
-    sink.e = this;
-    sink.thread = thread;
-    sink.n = m_.state_size();
-    m_.successors(s, sink);
-    return std::move(sink.out);
   }
   // The path of single steps to stored state `i` (merged steps unmerged, from the state
   // the init block made).
   std::vector<std::vector<uint8_t>> path_of(uint32_t i) {
     auto path = store_.path_to(i);
-    if (!mg_ || path.empty()) return path;
-    auto run = init_runs_.find(path[0]);
-    if (!unmerge(m_, *mg_, &path)) return {};
-    if (run != init_runs_.end()) {
-      path.erase(path.begin());
-      path.insert(path.begin(), run->second.begin(), run->second.end());
-    }
+    if (mg_ && !unmerge(m_, *mg_, &path, init_runs_)) return {};
     return path;
   }
 
@@ -398,7 +352,7 @@ class Explorer : public StepSink {
   bool progress_shown_ = false;
   std::optional<ir::Merging> mg_;                 // statement merging, when on
   std::vector<std::vector<uint8_t>> prefix_;      // the merged step being delivered: its states before the last
-  std::map<std::vector<uint8_t>, std::vector<std::vector<uint8_t>>> init_runs_;  // initial state -> from init's state
+  std::vector<std::vector<std::vector<uint8_t>>> init_runs_;  // trace.h, initial_run: one per initial state
 };
 
 }  // namespace

@@ -284,16 +284,10 @@ class Bmc {
   std::vector<std::vector<uint8_t>> decode_path(const z3::model& mdl, size_t upto) {
     std::vector<std::vector<uint8_t>> path;
     for (size_t j = 0; j <= upto; ++j) path.push_back(E_.decode(mdl, frames_[j]));
-    if (!E_.merging()) return path;
-    // From the init block's state: the threads' first runs of local steps, then the rest.
-    size_t i = 0;
-    while (i < E_.initial_states.size() && E_.initial_states[i] != path[0]) ++i;
-    if (i == E_.initial_states.size() || !unmerge(m_, *E_.merging(), &path)) {
+    if (E_.merging() && !unmerge(m_, *E_.merging(), &path, E_.init_runs)) {
       internal_ = "a Z3 path of merged steps does not replay on the Machine (encoder and interpreter disagree)";
       return {};
     }
-    path.erase(path.begin());
-    path.insert(path.begin(), E_.init_runs[i].begin(), E_.init_runs[i].end());
     return path;
   }
 

@@ -843,15 +843,11 @@ Encoder::Encoder(const ir::Program& p, z3::context& c, std::optional<std::chrono
   sink.n = m.state_size();
   sink.out = &initial_states;
   m.initial(sink);
-  for (auto& s : initial_states) {
-    init_runs.push_back({s});
-    if (!merging_) continue;
-    for (int t = 0; t < m.threads(); ++t) {
-      auto run = entry_run(m, *merging_, init_runs.back().back().data(), t);
-      for (auto& st : run) init_runs.back().push_back(std::move(st));
+  if (merging_)
+    for (auto& s : initial_states) {
+      init_runs.push_back(initial_run(m, *merging_, s.data()));
+      s = init_runs.back().back();
     }
-    s = init_runs.back().back();
-  }
   build_facts(I);
 }
 

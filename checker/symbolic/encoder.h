@@ -67,9 +67,8 @@ class Encoder {
                    const std::string& tag1);
   z3::expr init(const z3::expr_vector& f) const;  // f is one of the initial states
   std::vector<std::vector<uint8_t>> initial_states;
-  // Per initial state, the single steps that lead to it from a state the init block makes:
-  // with merging, a thread whose entry is thread-local has taken its first merged step
-  // (trace.h, entry_run) in the initial states, as those steps touch only its own locals.
+  // With merging, per initial state, the states from one the init block makes to it
+  // (trace.h, initial_run): threads whose entry is thread-local have taken their first step.
   std::vector<std::vector<std::vector<uint8_t>>> init_runs;
   std::string unsupported;           // non-empty: the engine cannot encode this model
   bool timed_out = false;            // the deadline passed while encoding: nothing is usable

@@ -33,6 +33,13 @@ size_t merged_steps(const ir::Program& p, const Trace& t) {
   return n;
 }
 
+// A symbolic run whose paths replayed on the Machine and that met no model error.
+void require_replayed(const CheckResult& r) {
+  INFO(r.limit);
+  REQUIRE(r.limit.rfind("internal", 0) != 0);
+  REQUIRE(r.outcome != Outcome::ModelError);
+}
+
 }  // namespace
 
 TEST_CASE("symbolic: the engines agree on every regression model and example within depth 10") {
@@ -50,8 +57,7 @@ TEST_CASE("symbolic: the engines agree on every regression model and example wit
     CheckResult sy = symbolic::check_symbolic(*program, f, so);
     INFO(sy.limit);
     REQUIRE(sy.limit.rfind("Z3 returned unknown", 0) != 0);
-    REQUIRE(sy.limit.rfind("internal", 0) != 0);
-    REQUIRE(sy.outcome != Outcome::ModelError);
+    require_replayed(sy);
     REQUIRE(ex.properties.size() == sy.properties.size());
     for (size_t i = 0; i < ex.properties.size(); ++i) {
       const auto& pe = ex.properties[i];
@@ -96,9 +102,7 @@ TEST_CASE("symbolic: the engines agree on every regression model and example wit
     so.merge = true;
     CheckResult mg = symbolic::check_symbolic(*program, f, so);
     so.merge = false;
-    INFO(mg.limit);
-    REQUIRE(mg.limit.rfind("internal", 0) != 0);
-    REQUIRE(mg.outcome != Outcome::ModelError);
+    require_replayed(mg);
     REQUIRE(mg.properties.size() == ex.properties.size());
     for (size_t i = 0; i < ex.properties.size(); ++i) {
       const auto& pe = exm.properties[i];
@@ -121,9 +125,7 @@ TEST_CASE("symbolic: the engines agree on every regression model and example wit
     so.depth = 3;
     so.induction = true;
     CheckResult in = symbolic::check_symbolic(*program, f, so);
-    INFO(in.limit);
-    REQUIRE(in.limit.rfind("internal", 0) != 0);
-    REQUIRE(in.outcome != Outcome::ModelError);
+    require_replayed(in);
     for (size_t i = 0; i < ex.properties.size(); ++i) {
       INFO(ex.properties[i].name);
       if (in.properties[i].status == Status::Holds) CHECK(ex.properties[i].status == Status::Holds);
