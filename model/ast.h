@@ -21,10 +21,11 @@ struct TypeSyntax {
 
 struct Expr {
   enum Kind {
-    IntLit, BoolLit, Null, Name, Self, Unary, Binary, Cond, Field, Index, Call, Is, As, Quant, New, String
+    IntLit, BoolLit, Null, Name, Self, Unary, Binary, Cond, Field, Index, Call, Is, As, Quant, New, String,
+    Member,                   // T.x: local x of thread T (properties only)
   } kind;
   Span span;
-  std::string name;           // Name, Field (field name), Call (callee), Is/As/New/Quant (kind), String
+  std::string name;           // Name, Field/Member (field or local name), Call (callee), Is/As/New/Quant (kind), String
   std::string var;            // Quant variable
   bool forall = true;         // Quant
   long long value = 0;        // IntLit, BoolLit
@@ -50,6 +51,8 @@ struct Stmt {
   std::vector<StmtP> else_body;  // If else
   bool has_else = false;
   std::vector<std::vector<StmtP>> branches;  // Choose
+  std::string label;          // `name: stmt`, a position that properties name with at()
+  Span label_span;
 };
 
 struct VarDecl {              // global, field, or parameter

@@ -51,6 +51,20 @@ class Compiler {
   std::string ty_name(const Ty& t) const;
   void properties_and_expects();
 
+  // ---- positions.cpp: at(), in(), done(), T.x in properties ----
+  struct Reach {
+    std::vector<const std::vector<ast::StmtP>*> bodies;  // the thread's body and its callees'
+    std::vector<int> fns;
+  };
+  Reach reach(int tmpl_decl);
+  void check_labels();
+  bool thread_ref(const ast::Expr& e, int* tmpl_decl, int* self);
+  int conv_position(const ast::Expr& e, Ty* out);
+  int conv_member(const ast::Expr& e, Ty* out);
+  void note_label(const ast::Stmt& s, int at);
+  void note_scope(int at);
+  void resolve_thread_refs();
+
   // ---- lower.cpp ----
   void check_fns();
   void lower_threads();
@@ -99,6 +113,15 @@ class Compiler {
   bool in_property = false, in_init = false;
   std::vector<std::pair<std::string, int>> qvars; // quantifier variables in scope (name, kind)
   int max_qdepth = 0;
+
+  // thread references in properties, resolved after layout
+  struct PendingPos { int pos, tmpl, self; std::string what, name; Span span; };
+  struct PendingVar { int var, tmpl, self; std::string name; };
+  std::vector<PendingPos> pending_pos;
+  std::vector<PendingVar> pending_vars;
+  std::vector<std::set<std::string>> wanted_vars;  // per template: the names read as T.x
+  struct LocScope { bool done = false; std::map<std::string, int> local; };
+  std::vector<std::vector<LocScope>> loc_vars;     // per template, per location
 };
 
 }  // namespace lc::detail

@@ -30,6 +30,8 @@ enum class Op : uint8_t {
   Load,
   Not, Neg, Add, Sub, Mul, Div, Mod, Eq, Ne, Lt, Le, Gt, Ge, And, Or, Implies, Cond,
   Alive, Held, Mine, Count, Is, As, Forall, Exists,
+  At,         // properties: a thread's pc is in Program::positions[k]
+  ThreadVar,  // properties: a thread's local, Program::thread_vars[k]
 };
 
 struct Expr {
@@ -86,6 +88,7 @@ struct LocalVar {
 
 struct ThreadTmpl {
   std::string name;
+  std::vector<std::pair<std::string, int>> labels;  // (label, location), one per inlined copy
   int count = 1;
   bool is_array = false;        // declared as NAME[K]
   bool is_init = false;         // the init block, run alone before the threads
@@ -149,6 +152,19 @@ struct Property {
   Span span;
 };
 
+// at(T, label), in(T, fn), done(T): thread instance `thread` is at one of `locs` (sorted).
+struct Position {
+  int thread = 0;
+  std::vector<int> locs;
+};
+
+// T.x: per location of thread instance `thread`, the local index that `x` names there
+// (-1: no `x` is in scope, and T.x reads 0, false or null).
+struct ThreadVar {
+  int thread = 0;
+  std::vector<int> local;
+};
+
 struct Expect {
   std::string name;
   bool violated = false;
@@ -173,6 +189,8 @@ struct Program {
   int init_pc_slot = -1, init_local_base = 0;
   std::vector<Property> properties;
   std::vector<Expect> expects;
+  std::vector<Position> positions;           // Op::At operands
+  std::vector<ThreadVar> thread_vars;        // Op::ThreadVar operands
 
   // Text of a node as written in the model.
   std::string text(Span s) const { return std::string(file->slice(s)); }

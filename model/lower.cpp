@@ -22,6 +22,7 @@ int Compiler::new_loc() {
 }
 
 ir::Action& Compiler::add_action(int at, ir::Action a) {
+  note_scope(at);
   auto& acts = tmpl->locs[at].actions;
   acts.push_back(std::move(a));
   return acts.back();
@@ -98,6 +99,7 @@ void Compiler::check_fns() {
     if (!fns.count(fd.name) || fns.at(fd.name) != int(fi)) continue;
     ir::ThreadTmpl scratch;
     tmpl = &scratch;
+    tmpl_index = -1;
     height = 0;
     scopes.assign(1, {});
     loops.clear();
@@ -207,6 +209,7 @@ void Compiler::lower_stmt(const ast::Stmt& s, int at, int next) {
   a.span = s.span;
   a.target = next;
   auto restore = [&] { height = saved_height; };
+  note_label(s, at);
   switch (s.kind) {
     case S::Skip:
       a.kind = Act::Skip;
@@ -562,6 +565,7 @@ void Compiler::lower_call(const ast::Expr& call, int dest_place, const Ty* dest_
       ok = false;
   if (!ok) return;
 
+  note_scope(at);  // the call's location is the caller's, before the callee's scope opens
   // Callee frame: fresh scopes (only globals and parameters are visible), no loops.
   auto saved_scopes = std::move(scopes);
   auto saved_loops = std::move(loops);

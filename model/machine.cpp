@@ -214,6 +214,18 @@ int64_t Machine::eval(int e, Ctx& c) const {
                 x.span, p);
       return 0;
     }
+    case Op::At: {
+      const ir::Position& pos = p_.positions[x.k];
+      int64_t loc = get(c.s, p_.threads[pos.thread].pc_slot);
+      return std::binary_search(pos.locs.begin(), pos.locs.end(), int(loc));
+    }
+    case Op::ThreadVar: {
+      const ir::ThreadVar& tv = p_.thread_vars[x.k];
+      const ir::ThreadInst& th = p_.threads[tv.thread];
+      int64_t loc = get(c.s, th.pc_slot);
+      if (loc < 0 || loc >= int64_t(tv.local.size()) || tv.local[loc] < 0) return 0;  // not in scope there
+      return get(c.s, th.local_base + tv.local[loc]);
+    }
     case Op::Forall:
     case Op::Exists: {
       const ir::Kind& k = p_.kinds[x.kind];

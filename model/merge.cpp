@@ -89,13 +89,21 @@ Merging merging(const Program& p) {
         for (const auto& [param, arg] : a.binds) loc.mark_written(param);
       }
   }
+  // A property that reads a thread's position or locals (at(), T.x) sees its local
+  // statements: that thread rests everywhere.
+  std::vector<bool> watched(p.tmpls.size(), false);
+  for (const auto& x : p.exprs) {
+    if (x.op == Op::At) watched[p.threads[p.positions[x.k].thread].tmpl] = true;
+    if (x.op == Op::ThreadVar) watched[p.threads[p.thread_vars[x.k].thread].tmpl] = true;
+  }
   Merging m;
-  for (const auto& T : p.tmpls) {
+  for (size_t ti = 0; ti < p.tmpls.size(); ++ti) {
+    const auto& T = p.tmpls[ti];
     size_t n = T.locs.size();
     std::vector<bool> local(n, false), rest(n, false);
     for (size_t l = 0; l < n; ++l) {
       const auto& acts = T.locs[l].actions;
-      if (int(l) == T.end || T.locs[l].atomic_cont || acts.empty()) continue;
+      if (watched[ti] || int(l) == T.end || T.locs[l].atomic_cont || acts.empty()) continue;
       bool ok = true;
       for (const auto& a : acts) ok = ok && loc.local(a) && !T.locs[a.target].atomic_cont;
       // Exactly one action is enabled: a lone statement, or a condition's two outcomes.

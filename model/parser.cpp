@@ -278,6 +278,15 @@ class Parser {
   }
 
   ast::StmtP stmt() {
+    if (at(Tok::Ident) && peek(1).kind == Tok::Colon) {  // a label: `name: stmt`
+      Span ls = peek().span;
+      std::string label = next().text;
+      next();
+      ast::StmtP s = stmt();
+      s->label = std::move(label);
+      s->label_span = ls;
+      return s;
+    }
     Span start = peek().span;
     ast::StmtP s;
     switch (peek().kind) {
@@ -490,6 +499,13 @@ class Parser {
         e->args.push_back(expr());
         expect(Tok::RBracket);
         e->span.end = prev_span().end;
+        a = std::move(e);
+      } else if (accept(Tok::Dot)) {  // T.x: a thread's local (checked in sema)
+        auto e = mk_expr(ast::Expr::Member, a->span);
+        e->name_span = peek().span;
+        e->name = expect_ident("a local variable name").text;
+        e->span.end = prev_span().end;
+        e->args.push_back(std::move(a));
         a = std::move(e);
       } else if (at(Tok::KwIs) || at(Tok::KwAs)) {
         bool is = next().kind == Tok::KwIs;

@@ -23,6 +23,9 @@ std::unique_ptr<ir::Program> Compiler::run() {
   P->title = m.title;
   declare();
   check_recursion();
+  check_labels();
+  wanted_vars.resize(m.threads.size());
+  loc_vars.resize(m.threads.size());
   properties_and_expects();
   if (d.has_errors()) return nullptr;  // bodies need sound declarations
   check_fns();
@@ -30,6 +33,8 @@ std::unique_ptr<ir::Program> Compiler::run() {
   lower_threads();
   if (d.has_errors()) return nullptr;
   layout();
+  resolve_thread_refs();
+  if (d.has_errors()) return nullptr;
   return std::move(P);
 }
 
@@ -750,6 +755,10 @@ int Compiler::conv(const ast::Expr& e, StepCtx& sc, Ty* out) {
       }
       return add_expr(x);
     }
+    case K::Member:
+      if (!in_property)
+        return fail(e.span, "'" + std::string(file->slice(e.span)) + "' reads another thread's local, so it is allowed only in invariant and final properties");
+      return conv_member(e, out);
     case K::Quant: {
       if (!in_property) return fail(e.span, "quantifiers (forall/exists) are allowed only in invariant and final properties");
       auto k = kinds.find(e.name);
@@ -775,6 +784,11 @@ int Compiler::conv(const ast::Expr& e, StepCtx& sc, Ty* out) {
                             std::to_string(e.args.size()));
         return false;
       };
+      if (f == "at" || f == "in" || f == "done") {
+        if (in_property) return conv_position(e, out);
+        if (!fns.count(f))
+          return fail(e.span, f + "() reads a thread's position, so it is allowed only in invariant and final properties");
+      }
       if (f == "alive") {
         if (!nargs(1)) return -1;
         Ty pt;

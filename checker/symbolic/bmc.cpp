@@ -594,6 +594,7 @@ class Bmc {
     std::sort(cex_.begin(), cex_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     std::map<size_t, size_t> where;
     for (auto& [i, cx] : cex_) {
+      if (r_.cti && r_.cti->property == cx.property) r_.cti.reset();  // a real counterexample makes it moot
       where[i] = r_.counterexamples.size();
       r_.counterexamples.push_back(std::move(cx));
     }

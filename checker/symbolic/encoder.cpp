@@ -237,6 +237,28 @@ struct Encoder::Impl {
         err(e, Check::Assert, !ok);
         return ptr;
       }
+      case Op::At: {
+        const ir::Position& pos = p.positions[x.k];
+        expr pc = e.P.v[p.threads[pos.thread].pc_slot];
+        expr r = fls();
+        for (int l : pos.locs) r = r || pc == bv(l);
+        return b2v(r);
+      }
+      case Op::ThreadVar: {  // the local that x names at the thread's location, else 0
+        const ir::ThreadVar& tv = p.thread_vars[x.k];
+        const ir::ThreadInst& th = p.threads[tv.thread];
+        expr pc = e.P.v[th.pc_slot];
+        std::map<int, expr> at;  // local index -> the thread is where it is x
+        for (size_t l = 0; l < tv.local.size(); ++l)
+          if (tv.local[l] >= 0) {
+            auto it = at.find(tv.local[l]);
+            if (it == at.end()) at.emplace(tv.local[l], pc == bv(int64_t(l)));
+            else it->second = it->second || pc == bv(int64_t(l));
+          }
+        expr acc = bv(0);
+        for (auto it = at.rbegin(); it != at.rend(); ++it) acc = z3::ite(it->second, e.P.v[th.local_base + it->first], acc);
+        return acc;
+      }
       case Op::Forall:
       case Op::Exists: {
         bool all = x.op == Op::Forall;

@@ -1,5 +1,7 @@
 #include "model/merge.h"
 
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 
 #include "model/machine.h"
@@ -122,4 +124,21 @@ TEST_CASE("merge: at a thread-local location the interpreter has one step, and i
     }
   }
   CHECK(checked > 100000);
+}
+
+TEST_CASE("merge: a thread whose position or locals a property reads is not merged") {
+  // Each thread has two local statements (`int r = 1`, `r = r + 1`) before its shared one.
+  auto locals = [](const std::string& props) {
+    auto p = lct::compile("model m \"watched\";\nint<0..9> g = 0;\n"
+                          "thread t { int<0..9> r = 1; r = r + 1; g = r; }\n"
+                          "thread u { int<0..9> r = 1; here: r = r + 1; g = r; }\n" + props);
+    auto M = ir::merging(*p);
+    std::vector<int> n;
+    for (const auto& th : p->threads) n.push_back(int(std::count(M.local[th.tmpl].begin(), M.local[th.tmpl].end(), true)));
+    return n;
+  };
+  CHECK(locals("invariant shared: g <= 9;") == std::vector<int>{2, 2});
+  CHECK(locals("invariant t_local: t.r <= 9;") == std::vector<int>{0, 2});
+  CHECK(locals("invariant u_position: at(u, here) => g == 0;") == std::vector<int>{2, 0});
+  CHECK(locals("final u_done: done(u) => g >= 1;") == std::vector<int>{2, 0});
 }

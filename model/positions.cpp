@@ -1,0 +1,301 @@
+// What properties may say about threads, as SPIN's remote references do (`proc@label`,
+// `proc:var`): at(T, label), in(T, fn), done(T) and T.x. Auxiliary invariants for
+// k-induction need them: which thread holds which reference is a relation between the
+// threads' positions and locals and the objects. Checked against the syntax tree while
+// properties are typed (before lowering), resolved to locations and local indices after
+// layout.
+#include <algorithm>
+#include <functional>
+
+#include "model/compile_internal.h"
+
+namespace lc::detail {
+
+using ir::Op;
+using ir::Type;
+
+namespace {
+
+void calls_in(const ast::Expr& e, std::vector<std::string>& out) {
+  if (e.kind == ast::Expr::Call) out.push_back(e.name);
+  for (const auto& a : e.args) calls_in(*a, out);
+}
+
+void each_stmt(const std::vector<ast::StmtP>& ss, const std::function<void(const ast::Stmt&)>& f) {
+  for (const auto& s : ss) {
+    f(*s);
+    each_stmt(s->body, f);
+    each_stmt(s->else_body, f);
+    for (const auto& b : s->branches) each_stmt(b, f);
+  }
+}
+
+}  // namespace
+
+// The statement lists a thread runs: its body and every function it calls, transitively.
+Compiler::Reach Compiler::reach(int tmpl_decl) {
+  Reach r;
+  std::vector<bool> seen(m.fns.size(), false);
+  std::vector<const std::vector<ast::StmtP>*> work{&m.threads[tmpl_decl].body};
+  while (!work.empty()) {
+    const auto* body = work.back();
+    work.pop_back();
+    r.bodies.push_back(body);
+    each_stmt(*body, [&](const ast::Stmt& s) {
+      std::vector<std::string> cs;
+      for (const ast::Expr* e : {s.lhs.get(), s.rhs.get(), s.array_len.get()})
+        if (e) calls_in(*e, cs);
+      for (const auto& c : cs) {
+        auto it = fns.find(c);
+        if (it == fns.end() || seen[it->second]) continue;
+        seen[it->second] = true;
+        r.fns.push_back(it->second);
+        work.push_back(&m.fns[it->second].body);
+      }
+    });
+  }
+  return r;
+}
+
+void Compiler::check_labels() {
+  std::map<std::string, Span> seen;
+  auto visit = [&](const std::vector<ast::StmtP>& body) {
+    each_stmt(body, [&](const ast::Stmt& s) {
+      if (s.label.empty()) return;
+      auto [it, fresh] = seen.emplace(s.label, s.label_span);
+      if (!fresh) {
+        d.error(s.label_span, "label '" + s.label + "' is already used");
+        d.note(it->second, "first used here");
+      }
+    });
+  };
+  for (const auto& f : m.fns) visit(f.body);
+  for (const auto& t : m.threads) visit(t.body);
+  visit(m.init);
+}
+
+bool Compiler::thread_ref(const ast::Expr& e, int* tmpl_decl, int* self) {
+  const ast::Expr* base = e.kind == ast::Expr::Index ? e.args[0].get() : &e;
+  if (base->kind != ast::Expr::Name) {
+    d.error(e.span, "expected a thread here (a thread name, or NAME[i] for a thread array)");
+    return false;
+  }
+  for (size_t i = 0; i < m.threads.size(); ++i) {
+    const ast::ThreadDecl& t = m.threads[i];
+    if (t.name != base->name) continue;
+    *tmpl_decl = int(i);
+    *self = 0;
+    if (e.kind == ast::Expr::Index) {
+      if (!t.count) {
+        d.error(e.span, "thread '" + t.name + "' is not an array: write " + t.name);
+        return false;
+      }
+      auto n = const_int(*t.count, "a thread count");
+      auto k = const_int(*e.args[1], "a thread index");
+      if (!n || !k) return false;
+      if (*k < 0 || *k >= *n) {
+        d.error(e.args[1]->span, "thread index " + std::to_string(*k) + " is out of range (" + t.name + " has " +
+                                     std::to_string(*n) + " instances)");
+        return false;
+      }
+      *self = int(*k);
+    } else if (t.count) {
+      d.error(e.span, "thread array '" + t.name + "' needs an index: " + t.name + "[0]");
+      return false;
+    }
+    return true;
+  }
+  std::string known;
+  for (const auto& t : m.threads) known += (known.empty() ? "" : ", ") + t.name;
+  d.error(base->span, "unknown thread '" + base->name + "' (threads: " + known + ")");
+  return false;
+}
+
+// at(T, label), in(T, fn), done(T).
+int Compiler::conv_position(const ast::Expr& e, Ty* out) {
+  const std::string& f = e.name;
+  size_t n = f == "done" ? 1 : 2;
+  if (e.args.size() != n) {
+    d.error(e.span, f + "() takes " + std::to_string(n) + (n == 1 ? " argument" : " arguments") + ", not " +
+                        std::to_string(e.args.size()) + (n == 1 ? ": done(thread)" : ": " + f + "(thread, " +
+                                                          (f == "at" ? "label)" : "function)")));
+    return -1;
+  }
+  int td, self;
+  if (!thread_ref(*e.args[0], &td, &self)) return -1;
+  PendingPos pp{int(P->positions.size()), td, self, f, "", e.span};
+  if (f != "done") {
+    const ast::Expr& a = *e.args[1];
+    if (a.kind != ast::Expr::Name) {
+      d.error(a.span, f == "at" ? "at() needs a statement label: at(thread, label)"
+                                : "in() needs a function name: in(thread, function)");
+      return -1;
+    }
+    pp.name = a.name;
+    Reach r = reach(td);
+    const std::string& tn = m.threads[td].name;
+    if (f == "at") {
+      std::vector<std::string> labels;
+      for (const auto* b : r.bodies)
+        each_stmt(*b, [&](const ast::Stmt& s) { if (!s.label.empty()) labels.push_back(s.label); });
+      if (std::find(labels.begin(), labels.end(), a.name) == labels.end()) {
+        std::sort(labels.begin(), labels.end());
+        labels.erase(std::unique(labels.begin(), labels.end()), labels.end());
+        std::string known;
+        for (const auto& l : labels) known += (known.empty() ? "" : ", ") + l;
+        d.error(a.span, "thread '" + tn + "' has no statement labelled '" + a.name + "'" +
+                            (known.empty() ? std::string(" (it has no labels)") : " (its labels: " + known + ")"));
+        return -1;
+      }
+    } else {
+      auto it = fns.find(a.name);
+      if (it == fns.end()) {
+        d.error(a.span, "unknown function '" + a.name + "'");
+        return -1;
+      }
+      if (std::find(r.fns.begin(), r.fns.end(), it->second) == r.fns.end()) {
+        d.error(a.span, "thread '" + tn + "' never calls " + a.name + "()");
+        return -1;
+      }
+    }
+  }
+  pending_pos.push_back(pp);
+  P->positions.push_back({});
+  ir::Expr x;
+  x.op = Op::At;
+  x.type = Type::Bool;
+  x.k = pp.pos;
+  x.span = e.span;
+  out->t = Type::Bool;
+  out->lo = 0;
+  out->hi = 1;
+  out->error = false;
+  return add_expr(x);
+}
+
+// T.x: the type is the one every variable named x in T's code has (ints: the union of
+// their ranges; pointers of different kinds: any*).
+int Compiler::conv_member(const ast::Expr& e, Ty* out) {
+  int td, self;
+  if (!thread_ref(*e.args[0], &td, &self)) return -1;
+  const std::string& tn = m.threads[td].name;
+  Reach r = reach(td);
+  std::vector<std::pair<Ty, Span>> decls;
+  for (int fi : r.fns)
+    for (const auto& p : m.fns[fi].params)
+      if (p.name == e.name) decls.push_back({type_of(p.type, false), p.name_span});
+  for (const auto* b : r.bodies)
+    each_stmt(*b, [&](const ast::Stmt& s) {
+      if (s.kind == ast::Stmt::VarDecl && s.name == e.name) {
+        Ty t = type_of(s.type, false);
+        if (s.array_len) t.len = 1;
+        decls.push_back({t, s.name_span});
+      }
+    });
+  if (decls.empty()) {
+    d.error(e.name_span, "thread '" + tn + "' has no local '" + e.name + "' (in its body or a function it calls)");
+    return -1;
+  }
+  Ty t = decls[0].first;
+  for (const auto& [dt, at] : decls) {
+    if (dt.error) return -1;
+    if (dt.len) {
+      d.error(e.span, "'" + e.name + "' is a local array; properties read only scalar locals");
+      d.note(at, "declared here");
+      return -1;
+    }
+    if (dt.t != t.t) {
+      d.error(e.span, "'" + tn + "." + e.name + "' names locals of different types (" + ty_name(t) + " and " +
+                          ty_name(dt) + ")");
+      d.note(decls[0].second, "one is declared here");
+      d.note(at, "another here");
+      return -1;
+    }
+    t.lo = std::min(t.lo, dt.lo);
+    t.hi = std::max(t.hi, dt.hi);
+    if (t.t == Type::Ptr && t.kind != dt.kind) t.kind = -1;
+  }
+  pending_vars.push_back({int(P->thread_vars.size()), td, self, e.name});
+  P->thread_vars.push_back({});
+  wanted_vars[td].insert(e.name);
+  ir::Expr x;
+  x.op = Op::ThreadVar;
+  x.type = t.t;
+  x.kind = t.kind;
+  x.k = int64_t(P->thread_vars.size()) - 1;
+  x.span = e.span;
+  *out = t;
+  return add_expr(x);
+}
+
+// While a thread is lowered: the label at a statement's first location, and which local
+// each name read as T.x is at each location (recorded when the location gets its first
+// action: the scopes then are the statement's).
+void Compiler::note_label(const ast::Stmt& s, int at) {
+  if (s.label.empty() || in_init) return;
+  bool own = tmpl_index < 0 || stack.empty();  // the function checked alone, or a thread body
+  if (tmpl->locs[at].atomic_cont) {
+    if (own)
+      d.error(s.label_span, "label '" + s.label +
+                                "' is inside an atomic block, where no thread ever rests; label the atomic block instead");
+    return;
+  }
+  if (tmpl_index >= 0) tmpl->labels.push_back({s.label, at});
+}
+
+void Compiler::note_scope(int at) {
+  if (tmpl_index < 0 || in_init || wanted_vars[tmpl_index].empty()) return;
+  auto& per_loc = loc_vars[tmpl_index];
+  if (int(per_loc.size()) <= at) per_loc.resize(at + 1);
+  if (per_loc[at].done) return;
+  per_loc[at].done = true;
+  for (const auto& name : wanted_vars[tmpl_index])
+    for (auto it = scopes.rbegin(); it != scopes.rend(); ++it) {
+      auto f = it->find(name);
+      if (f == it->end()) continue;
+      if (!f->second.ty.error) per_loc[at].local[name] = f->second.index;
+      break;
+    }
+}
+
+void Compiler::resolve_thread_refs() {
+  auto inst = [&](int td, int self) {
+    for (size_t i = 0; i < P->threads.size(); ++i)
+      if (P->threads[i].tmpl == td && P->threads[i].self == self) return int(i);
+    return 0;
+  };
+  for (const auto& pp : pending_pos) {
+    ir::Position& pos = P->positions[pp.pos];
+    const ir::ThreadTmpl& t = P->tmpls[pp.tmpl];
+    pos.thread = inst(pp.tmpl, pp.self);
+    if (pp.what == "done") {
+      pos.locs = {t.end};
+    } else if (pp.what == "at") {
+      for (const auto& [l, loc] : t.labels)
+        if (l == pp.name) pos.locs.push_back(loc);
+      if (pos.locs.empty())
+        d.error(pp.span, "thread '" + t.name + "' never rests at label '" + pp.name +
+                             "': every copy of it is inside an atomic block");
+    } else {
+      int fi = fns.at(pp.name);
+      for (size_t l = 0; l < t.locs.size(); ++l) {
+        const auto& st = P->stacks[t.locs[l].stack];
+        if (std::find(st.begin(), st.end(), fi) != st.end()) pos.locs.push_back(int(l));
+      }
+    }
+    std::sort(pos.locs.begin(), pos.locs.end());
+  }
+  for (const auto& pv : pending_vars) {
+    ir::ThreadVar& tv = P->thread_vars[pv.var];
+    const ir::ThreadTmpl& t = P->tmpls[pv.tmpl];
+    tv.thread = inst(pv.tmpl, pv.self);
+    tv.local.assign(t.locs.size(), -1);
+    const auto& per_loc = loc_vars[pv.tmpl];
+    for (size_t l = 0; l < t.locs.size() && l < per_loc.size(); ++l) {
+      auto f = per_loc[l].local.find(pv.name);
+      if (f != per_loc[l].local.end()) tv.local[l] = f->second;
+    }
+  }
+}
+
+}  // namespace lc::detail
