@@ -61,7 +61,8 @@ class Compiler {
   bool thread_ref(const ast::Expr& e, int* tmpl_decl, int* self);
   int conv_position(const ast::Expr& e, Ty* out);
   int conv_member(const ast::Expr& e, Ty* out);
-  void note_label(const ast::Stmt& s, int at);
+  int conv_held_by(const ast::Expr& e, StepCtx& sc, Ty* out);
+  bool note_label(const ast::Stmt& s, int at);  // true: record the label's locations
   void note_scope(int at);
   void resolve_thread_refs();
 
@@ -69,7 +70,8 @@ class Compiler {
   void check_fns();
   void lower_threads();
   void lower_seq(const std::vector<ast::StmtP>& ss, int at, int next, Span empty_span = {});
-  void lower_stmt(const ast::Stmt& s, int at, int next);
+  void lower_stmt(const ast::Stmt& s, int at, int next);       // with its label, if any
+  void lower_stmt_body(const ast::Stmt& s, int at, int next);
   void lower_call(const ast::Expr& call, int dest_place, const Ty* dest_ty, int at, int next, StepCtx& sc);
   int new_loc();
   ir::Action& add_action(int at, ir::Action a);
@@ -119,9 +121,7 @@ class Compiler {
   struct PendingVar { int var, tmpl, self; std::string name; };
   std::vector<PendingPos> pending_pos;
   std::vector<PendingVar> pending_vars;
-  std::vector<std::set<std::string>> wanted_vars;  // per template: the names read as T.x
-  struct LocScope { bool done = false; std::map<std::string, int> local; };
-  std::vector<std::vector<LocScope>> loc_vars;     // per template, per location
+  std::vector<bool> scoped;                        // per location of the template lowered: scope recorded
 };
 
 }  // namespace lc::detail

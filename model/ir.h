@@ -32,6 +32,7 @@ enum class Op : uint8_t {
   Alive, Held, Mine, Count, Is, As, Forall, Exists,
   At,         // properties: a thread's pc is in Program::positions[k]
   ThreadVar,  // properties: a thread's local, Program::thread_vars[k]
+  HeldBy,     // properties: lock place a is held by the thread of Program::positions[k]
 };
 
 struct Expr {
@@ -88,13 +89,22 @@ struct LocalVar {
 
 struct ThreadTmpl {
   std::string name;
-  std::vector<std::pair<std::string, int>> labels;  // (label, location), one per inlined copy
+  // A labelled statement, one per inlined copy: its first location `at`, and the locations
+  // made while lowering it, [lo, hi) (its inside, with the functions it calls).
+  struct Label {
+    std::string name;
+    int at = 0, lo = 0, hi = 0;
+  };
+  std::vector<Label> labels;
   int count = 1;
   bool is_array = false;        // declared as NAME[K]
   bool is_init = false;         // the init block, run alone before the threads
   std::vector<Location> locs;
   int entry = 0, end = 0;       // entry location; end location (no actions: finished)
   std::vector<LocalVar> locals;
+  // Per location: the locals in scope there, innermost first wins, sorted by name
+  // (`T.x` reads them; reports name a thread's locals by them).
+  std::vector<std::vector<std::pair<std::string, int>>> scope;
   Span span;                    // the thread's name
   Span end_span;                // its closing brace (where it finishes)
 };

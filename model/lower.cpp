@@ -131,6 +131,7 @@ void Compiler::check_fns() {
 void Compiler::lower_threads() {
   auto lower_body = [&](ir::ThreadTmpl& t, const std::vector<ast::StmtP>& body) {
     tmpl = &t;
+    scoped.clear();
     height = 0;
     scopes.assign(1, {});
     stack.clear();
@@ -150,6 +151,7 @@ void Compiler::lower_threads() {
       lower_seq(body, t.entry, t.end);
     }
     in_atomic = false;
+    t.scope.resize(t.locs.size());
     tmpl = nullptr;
   };
   P->tmpls.reserve(m.threads.size() + 1);
@@ -201,6 +203,13 @@ void Compiler::lower_seq(const std::vector<ast::StmtP>& ss, int at, int next, Sp
 }
 
 void Compiler::lower_stmt(const ast::Stmt& s, int at, int next) {
+  int first = int(tmpl->locs.size());
+  bool rests = note_label(s, at);
+  lower_stmt_body(s, at, next);
+  if (rests) tmpl->labels.push_back({s.label, at, first, int(tmpl->locs.size())});
+}
+
+void Compiler::lower_stmt_body(const ast::Stmt& s, int at, int next) {
   using S = ast::Stmt;
   int saved_height = height;
   StepCtx sc;
@@ -209,7 +218,6 @@ void Compiler::lower_stmt(const ast::Stmt& s, int at, int next) {
   a.span = s.span;
   a.target = next;
   auto restore = [&] { height = saved_height; };
-  note_label(s, at);
   switch (s.kind) {
     case S::Skip:
       a.kind = Act::Skip;

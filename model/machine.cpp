@@ -219,6 +219,10 @@ int64_t Machine::eval(int e, Ctx& c) const {
       int64_t loc = get(c.s, p_.threads[pos.thread].pc_slot);
       return std::binary_search(pos.locs.begin(), pos.locs.end(), int(loc));
     }
+    case Op::HeldBy: {
+      int slot = place(x.a, c);
+      return !c.failed && get(c.s, slot) == p_.positions[x.k].thread + 1;
+    }
     case Op::ThreadVar: {
       const ir::ThreadVar& tv = p_.thread_vars[x.k];
       const ir::ThreadInst& th = p_.threads[tv.thread];

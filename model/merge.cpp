@@ -89,13 +89,41 @@ Merging merging(const Program& p) {
         for (const auto& [param, arg] : a.binds) loc.mark_written(param);
       }
   }
-  // A property that reads a thread's position or locals (at(), T.x) sees its local
-  // statements: that thread rests everywhere.
-  std::vector<bool> watched(p.tmpls.size(), false);
+  // Properties that read a thread's position or locals (at(), in(), done(), T.x) must not
+  // see a merged step skip a change: a statement that moves the thread into or out of a
+  // position they name, or writes a local they read, is not local.
+  std::vector<std::vector<std::vector<bool>>> sets(p.tmpls.size());  // per template: position sets
+  std::vector<std::vector<bool>> read(p.tmpls.size());               // per template: locals read
   for (const auto& x : p.exprs) {
-    if (x.op == Op::At) watched[p.threads[p.positions[x.k].thread].tmpl] = true;
-    if (x.op == Op::ThreadVar) watched[p.threads[p.thread_vars[x.k].thread].tmpl] = true;
+    if (x.op == Op::At) {
+      const Position& pos = p.positions[x.k];
+      int tm = p.threads[pos.thread].tmpl;
+      std::vector<bool> in(p.tmpls[tm].locs.size(), false);
+      for (int l : pos.locs) in[l] = true;
+      sets[tm].push_back(std::move(in));
+    }
+    if (x.op == Op::ThreadVar) {
+      const ThreadVar& tv = p.thread_vars[x.k];
+      auto& r = read[p.threads[tv.thread].tmpl];
+      r.resize(p.tmpls[p.threads[tv.thread].tmpl].locals.size(), false);
+      for (int li : tv.local)
+        if (li >= 0) r[li] = true;
+    }
   }
+  auto watched_write = [&](size_t ti, const Action& a) {
+    const auto& r = read[ti];
+    if (r.empty()) return false;
+    auto hits = [&](int place) {
+      while (place >= 0 && p.exprs[place].op == Op::Index) place = p.exprs[place].a;
+      return place >= 0 && p.exprs[place].op == Op::Local && r[p.exprs[place].k];
+    };
+    if (hits(a.place)) return true;
+    for (const auto& [param, arg] : a.binds)
+      if (hits(param)) return true;
+    for (uint32_t i = a.clear_lo; i < a.clear_hi; ++i)
+      if (r[i]) return true;
+    return false;
+  };
   Merging m;
   for (size_t ti = 0; ti < p.tmpls.size(); ++ti) {
     const auto& T = p.tmpls[ti];
@@ -103,9 +131,12 @@ Merging merging(const Program& p) {
     std::vector<bool> local(n, false), rest(n, false);
     for (size_t l = 0; l < n; ++l) {
       const auto& acts = T.locs[l].actions;
-      if (watched[ti] || int(l) == T.end || T.locs[l].atomic_cont || acts.empty()) continue;
+      if (int(l) == T.end || T.locs[l].atomic_cont || acts.empty()) continue;
       bool ok = true;
-      for (const auto& a : acts) ok = ok && loc.local(a) && !T.locs[a.target].atomic_cont;
+      for (const auto& a : acts) {
+        ok = ok && loc.local(a) && !T.locs[a.target].atomic_cont && !watched_write(ti, a);
+        for (const auto& in : sets[ti]) ok = ok && in[l] == in[a.target];
+      }
       // Exactly one action is enabled: a lone statement, or a condition's two outcomes.
       if (acts.size() == 1)
         ok = ok && acts[0].kind != Act::Branch;

@@ -3,7 +3,9 @@
 // and is always enabled, so it may run in the same step as the statement before it. A
 // merged step is one statement followed by the thread-local statements after it, up to the
 // next statement that touches shared state. Runs reach the same shared states in fewer
-// steps; properties read only shared state, so every verdict stays the same.
+// steps, and properties see the same values: they read shared state, and where they read a
+// thread's position or locals (at(), in(), done(), T.x), a statement that changes what
+// they read is not local. So every verdict stays the same.
 #pragma once
 #include <vector>
 

@@ -1,11 +1,12 @@
 // What properties may say about threads, as SPIN's remote references do (`proc@label`,
-// `proc:var`): at(T, label), in(T, fn), done(T) and T.x. Auxiliary invariants for
-// k-induction need them: which thread holds which reference is a relation between the
-// threads' positions and locals and the objects. Checked against the syntax tree while
-// properties are typed (before lowering), resolved to locations and local indices after
-// layout.
+// `proc:var`): at(T, label), within(T, label), in(T, fn), done(T), held_by(m, T) and T.x.
+// Auxiliary invariants for k-induction need them: which thread holds which reference is a
+// relation between the threads' positions and locals and the objects. Checked against the
+// syntax tree while properties are typed (before lowering), resolved to locations and
+// local indices after layout.
 #include <algorithm>
 #include <functional>
+#include <map>
 
 #include "model/compile_internal.h"
 
@@ -111,14 +112,14 @@ bool Compiler::thread_ref(const ast::Expr& e, int* tmpl_decl, int* self) {
   return false;
 }
 
-// at(T, label), in(T, fn), done(T).
+// at(T, label), within(T, label), in(T, fn), done(T).
 int Compiler::conv_position(const ast::Expr& e, Ty* out) {
   const std::string& f = e.name;
   size_t n = f == "done" ? 1 : 2;
   if (e.args.size() != n) {
     d.error(e.span, f + "() takes " + std::to_string(n) + (n == 1 ? " argument" : " arguments") + ", not " +
                         std::to_string(e.args.size()) + (n == 1 ? ": done(thread)" : ": " + f + "(thread, " +
-                                                          (f == "at" ? "label)" : "function)")));
+                                                          (f == "in" ? "function)" : "label)")));
     return -1;
   }
   int td, self;
@@ -127,14 +128,14 @@ int Compiler::conv_position(const ast::Expr& e, Ty* out) {
   if (f != "done") {
     const ast::Expr& a = *e.args[1];
     if (a.kind != ast::Expr::Name) {
-      d.error(a.span, f == "at" ? "at() needs a statement label: at(thread, label)"
-                                : "in() needs a function name: in(thread, function)");
+      d.error(a.span, f == "in" ? "in() needs a function name: in(thread, function)"
+                                : f + "() needs a statement label: " + f + "(thread, label)");
       return -1;
     }
     pp.name = a.name;
     Reach r = reach(td);
     const std::string& tn = m.threads[td].name;
-    if (f == "at") {
+    if (f == "at" || f == "within") {
       std::vector<std::string> labels;
       for (const auto* b : r.bodies)
         each_stmt(*b, [&](const ast::Stmt& s) { if (!s.label.empty()) labels.push_back(s.label); });
@@ -165,6 +166,43 @@ int Compiler::conv_position(const ast::Expr& e, Ty* out) {
   x.op = Op::At;
   x.type = Type::Bool;
   x.k = pp.pos;
+  x.span = e.span;
+  out->t = Type::Bool;
+  out->lo = 0;
+  out->hi = 1;
+  out->error = false;
+  return add_expr(x);
+}
+
+// held_by(m, T): lock m is held by thread T (held(m) says only that some thread holds it).
+int Compiler::conv_held_by(const ast::Expr& e, StepCtx& sc, Ty* out) {
+  if (e.args.size() != 2) {
+    d.error(e.span, "held_by() takes 2 arguments, not " + std::to_string(e.args.size()) + ": held_by(lock, thread)");
+    return -1;
+  }
+  const ast::Expr& a = *e.args[0];
+  for (const auto& t : m.threads)
+    if ((a.kind == ast::Expr::Name && a.name == t.name) ||
+        (a.kind == ast::Expr::Index && a.args[0]->kind == ast::Expr::Name && a.args[0]->name == t.name)) {
+      d.error(a.span, "held_by() takes the lock first, then the thread: held_by(lock, thread)");
+      return -1;
+    }
+  Ty lt;
+  int l = conv_place(a, sc, &lt);
+  if (lt.error) return -1;
+  if (lt.t != Type::Lock || lt.len) {
+    d.error(e.args[0]->span, "held_by() needs a lock, but this has type " + ty_name(lt));
+    return -1;
+  }
+  int td, self;
+  if (!thread_ref(*e.args[1], &td, &self)) return -1;
+  pending_pos.push_back({int(P->positions.size()), td, self, "held_by", "", e.span});
+  P->positions.push_back({});
+  ir::Expr x;
+  x.op = Op::HeldBy;
+  x.type = Type::Bool;
+  x.a = l;
+  x.k = int64_t(P->positions.size()) - 1;
   x.span = e.span;
   out->t = Type::Bool;
   out->lo = 0;
@@ -217,7 +255,6 @@ int Compiler::conv_member(const ast::Expr& e, Ty* out) {
   }
   pending_vars.push_back({int(P->thread_vars.size()), td, self, e.name});
   P->thread_vars.push_back({});
-  wanted_vars[td].insert(e.name);
   ir::Expr x;
   x.op = Op::ThreadVar;
   x.type = t.t;
@@ -228,34 +265,35 @@ int Compiler::conv_member(const ast::Expr& e, Ty* out) {
   return add_expr(x);
 }
 
-// While a thread is lowered: the label at a statement's first location, and which local
-// each name read as T.x is at each location (recorded when the location gets its first
-// action: the scopes then are the statement's).
-void Compiler::note_label(const ast::Stmt& s, int at) {
-  if (s.label.empty() || in_init) return;
+// While a thread is lowered: the label at a statement's first location, and the locals in
+// scope at each location (recorded when the location gets its first action: the scopes
+// then are the statement's).
+bool Compiler::note_label(const ast::Stmt& s, int at) {
+  if (s.label.empty() || in_init) return false;
   bool own = tmpl_index < 0 || stack.empty();  // the function checked alone, or a thread body
   if (tmpl->locs[at].atomic_cont) {
     if (own)
       d.error(s.label_span, "label '" + s.label +
                                 "' is inside an atomic block, where no thread ever rests; label the atomic block instead");
-    return;
+    return false;
   }
-  if (tmpl_index >= 0) tmpl->labels.push_back({s.label, at});
+  return tmpl_index >= 0;
 }
 
 void Compiler::note_scope(int at) {
-  if (tmpl_index < 0 || in_init || wanted_vars[tmpl_index].empty()) return;
-  auto& per_loc = loc_vars[tmpl_index];
-  if (int(per_loc.size()) <= at) per_loc.resize(at + 1);
-  if (per_loc[at].done) return;
-  per_loc[at].done = true;
-  for (const auto& name : wanted_vars[tmpl_index])
-    for (auto it = scopes.rbegin(); it != scopes.rend(); ++it) {
-      auto f = it->find(name);
-      if (f == it->end()) continue;
-      if (!f->second.ty.error) per_loc[at].local[name] = f->second.index;
-      break;
-    }
+  if (tmpl_index < 0) return;
+  auto& scope = tmpl->scope;
+  if (int(scope.size()) <= at) {
+    scope.resize(at + 1);
+    scoped.resize(at + 1, false);
+  }
+  if (scoped[at]) return;
+  scoped[at] = true;
+  std::map<std::string, int> vis;
+  for (auto it = scopes.rbegin(); it != scopes.rend(); ++it)
+    for (const auto& [name, li] : *it)
+      if (!li.ty.error && !li.ty.len) vis.emplace(name, li.index);
+  scope[at].assign(vis.begin(), vis.end());
 }
 
 void Compiler::resolve_thread_refs() {
@@ -268,11 +306,17 @@ void Compiler::resolve_thread_refs() {
     ir::Position& pos = P->positions[pp.pos];
     const ir::ThreadTmpl& t = P->tmpls[pp.tmpl];
     pos.thread = inst(pp.tmpl, pp.self);
-    if (pp.what == "done") {
+    if (pp.what == "held_by") {
+      continue;  // only the thread
+    } else if (pp.what == "done") {
       pos.locs = {t.end};
-    } else if (pp.what == "at") {
-      for (const auto& [l, loc] : t.labels)
-        if (l == pp.name) pos.locs.push_back(loc);
+    } else if (pp.what == "at" || pp.what == "within") {
+      for (const auto& l : t.labels) {
+        if (l.name != pp.name) continue;
+        pos.locs.push_back(l.at);
+        if (pp.what == "within")
+          for (int i = l.lo; i < l.hi; ++i) pos.locs.push_back(i);
+      }
       if (pos.locs.empty())
         d.error(pp.span, "thread '" + t.name + "' never rests at label '" + pp.name +
                              "': every copy of it is inside an atomic block");
@@ -290,11 +334,9 @@ void Compiler::resolve_thread_refs() {
     const ir::ThreadTmpl& t = P->tmpls[pv.tmpl];
     tv.thread = inst(pv.tmpl, pv.self);
     tv.local.assign(t.locs.size(), -1);
-    const auto& per_loc = loc_vars[pv.tmpl];
-    for (size_t l = 0; l < t.locs.size() && l < per_loc.size(); ++l) {
-      auto f = per_loc[l].local.find(pv.name);
-      if (f != per_loc[l].local.end()) tv.local[l] = f->second;
-    }
+    for (size_t l = 0; l < t.locs.size() && l < t.scope.size(); ++l)
+      for (const auto& [name, li] : t.scope[l])
+        if (name == pv.name) tv.local[l] = li;
   }
 }
 

@@ -24,8 +24,6 @@ std::unique_ptr<ir::Program> Compiler::run() {
   declare();
   check_recursion();
   check_labels();
-  wanted_vars.resize(m.threads.size());
-  loc_vars.resize(m.threads.size());
   properties_and_expects();
   if (d.has_errors()) return nullptr;  // bodies need sound declarations
   check_fns();
@@ -784,7 +782,8 @@ int Compiler::conv(const ast::Expr& e, StepCtx& sc, Ty* out) {
                             std::to_string(e.args.size()));
         return false;
       };
-      if (f == "at" || f == "in" || f == "done") {
+      if (f == "held_by" && in_property) return conv_held_by(e, sc, out);
+      if (f == "at" || f == "within" || f == "in" || f == "done" || f == "held_by") {
         if (in_property) return conv_position(e, out);
         if (!fns.count(f))
           return fail(e.span, f + "() reads a thread's position, so it is allowed only in invariant and final properties");

@@ -149,11 +149,27 @@ StateView view_state(const Machine& m, const std::vector<uint8_t>& s) {
     v.threads.push_back({thread_name(m, t), at});
   }
   if (p.init_pc_slot >= 0) is_pc[p.init_pc_slot] = true;
+  // A thread's locals are shown by the names in scope at its position; a slot no local in
+  // scope uses holds nothing meaningful there (in a made-up induction state, anything).
+  std::vector<bool> is_local(p.slots.size(), false);
+  std::vector<std::string> local_name(p.slots.size());
+  auto mark_locals = [&](const ir::ThreadTmpl& T, int base) {
+    for (size_t i = 0; i < T.locals.size(); ++i) is_local[base + i] = true;
+  };
+  for (int t = 0; t < m.threads(); ++t) {
+    const ir::ThreadInst& th = p.threads[t];
+    const ir::ThreadTmpl& T = p.tmpls[th.tmpl];
+    mark_locals(T, th.local_base);
+    int loc = m.pc(s.data(), t);
+    if (loc >= 0 && loc < int(T.scope.size()))
+      for (const auto& [name, li] : T.scope[loc]) local_name[th.local_base + li] = th.name + "." + name;
+  }
+  if (p.init_tmpl >= 0) mark_locals(p.tmpls[p.init_tmpl], p.init_local_base);
   std::vector<bool> is_status(p.slots.size(), false);
   for (const auto& k : p.kinds)
     for (int i = 0; i < k.max; ++i) is_status[k.first_slot + i * k.stride] = true;
   for (size_t j = 0; j < p.slots.size(); ++j) {
-    if (is_pc[j]) continue;
+    if (is_pc[j] || (is_local[j] && local_name[j].empty())) continue;
     int64_t x = m.get(s.data(), int(j));
     if (!init.state.empty() && x == m.get(init.state.data(), int(j))) continue;
     std::string val;
@@ -165,7 +181,7 @@ StateView view_state(const Machine& m, const std::vector<uint8_t>& s) {
       case ir::Type::Lock: val = x ? "held by " + thread_name(m, int(x) - 1) : "free"; break;
       default: val = std::to_string(x);
     }
-    v.values.push_back({p.slot_name(int(j)), val});
+    v.values.push_back({is_local[j] ? local_name[j] : p.slot_name(int(j)), val});
   }
   return v;
 }

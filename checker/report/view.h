@@ -31,7 +31,8 @@ std::string thread_name(const Machine& m, int thread);
 std::string where(const ir::Program& p, Span s);
 // A state as a reader needs it when it is not reached from init (a k-induction
 // counterexample): where each thread is, and every value that differs from the initial
-// state ("xa[0]" -> "idev#0", "idev#0.users" -> "2").
+// state ("xa[0]" -> "idev#0", "idev#0.users" -> "2"); a thread's locals only where they are in
+// scope at its position, by their names there ("user.obj" -> "vdev#3").
 struct StateView {
   std::vector<std::pair<std::string, std::string>> threads;  // name -> "file:line:col 'statement'" / "finished"
   std::vector<std::pair<std::string, std::string>> values;

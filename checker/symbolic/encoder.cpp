@@ -244,6 +244,10 @@ struct Encoder::Impl {
         for (int l : pos.locs) r = r || pc == bv(l);
         return b2v(r);
       }
+      case Op::HeldBy: {
+        auto alts = place(x.a, e);
+        return b2v(load(alts, e) == bv(p.positions[x.k].thread + 1));
+      }
       case Op::ThreadVar: {  // the local that x names at the thread's location, else 0
         const ir::ThreadVar& tv = p.thread_vars[x.k];
         const ir::ThreadInst& th = p.threads[tv.thread];

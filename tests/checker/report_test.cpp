@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "checker/report/report.h"
+#include "checker/report/view.h"
 #include "tests/support.h"
 
 using namespace lc;
@@ -63,4 +64,36 @@ TEST_CASE("report: JSON carries verdicts and the trace under stable names") {
   CHECK(steps[3]["events"] == nlohmann::json::array({"free o#0"}));
   CHECK(steps[4]["violation"] == true);
   CHECK(j["stats"]["states"].get<int>() > 0);
+}
+
+TEST_CASE("report: a state shows a thread's locals by the names in scope at its position") {
+  // a and b share a slot (f's frame is gone when h's opens).
+  auto p = lct::compile(R"(model scopes "scopes";
+fn f(int<0..9> a) { in_f: skip; }
+fn h(int<0..9> b) { in_h: skip; }
+thread t { f(5); h(7); }
+)");
+  Machine m(*p);
+  struct Last : StepSink {
+    std::vector<uint8_t> s;
+    size_t n = 0;
+    void successor(const uint8_t* x, const StepInfo&) override { s.assign(x, x + n); }
+  } last;
+  last.n = m.state_size();
+  m.initial(last);
+  auto view_at = [&](const std::string& label) {
+    int loc = -1;
+    for (const auto& l : p->tmpls[0].labels)
+      if (l.name == label) loc = l.at;
+    for (int i = 0; i < 10 && m.pc(last.s.data(), 0) != loc; ++i) {
+      auto cur = last.s;
+      m.successors(cur.data(), last);
+    }
+    REQUIRE(m.pc(last.s.data(), 0) == loc);
+    return view_state(m, last.s).values;
+  };
+  using V = std::vector<std::pair<std::string, std::string>>;
+  CHECK(view_at("in_f") == V{{"t.a", "5"}});
+  CHECK(view_at("in_h") == V{{"t.b", "7"}});
+  CHECK(p->slot_name(p->threads[0].local_base) == "t.a");  // the slot's first user
 }

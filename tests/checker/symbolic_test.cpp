@@ -287,7 +287,7 @@ TEST_CASE("symbolic: an auxiliary invariant over thread positions (at()) proves 
   for (int h = 0; h < 2; ++h) {
     const auto& T = p->tmpls[p->threads[h].tmpl];
     int loc = int(m.get(t.start.data(), p->threads[h].pc_slot));
-    for (const auto& [label, l] : T.labels) between += l == loc && (label == "held" || label == "put");
+    for (const auto& l : T.labels) between += l.at == loc && (l.name == "held" || l.name == "put");
   }
   CHECK(m.get(t.start.data(), ref) < 1 + between);
   CHECK(m.get(t.steps.back().after.data(), ref) == 0);

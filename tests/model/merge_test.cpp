@@ -126,19 +126,25 @@ TEST_CASE("merge: at a thread-local location the interpreter has one step, and i
   CHECK(checked > 100000);
 }
 
-TEST_CASE("merge: a thread whose position or locals a property reads is not merged") {
-  // Each thread has two local statements (`int r = 1`, `r = r + 1`) before its shared one.
+TEST_CASE("merge: a statement that changes what a property reads of its thread is not local") {
+  // Each thread has three local statements: `int r = 1`, `r = r + 1` and, after the shared
+  // `g = r`, the last one `r = 0` (which finishes the thread).
   auto locals = [](const std::string& props) {
     auto p = lct::compile("model m \"watched\";\nint<0..9> g = 0;\n"
-                          "thread t { int<0..9> r = 1; r = r + 1; g = r; }\n"
-                          "thread u { int<0..9> r = 1; here: r = r + 1; g = r; }\n" + props);
+                          "thread t { int<0..9> r = 1; r = r + 1; g = r; r = 0; }\n"
+                          "thread u { int<0..9> r = 1; here: r = r + 1; g = r; r = 0; }\n" + props);
     auto M = ir::merging(*p);
     std::vector<int> n;
     for (const auto& th : p->threads) n.push_back(int(std::count(M.local[th.tmpl].begin(), M.local[th.tmpl].end(), true)));
     return n;
   };
-  CHECK(locals("invariant shared: g <= 9;") == std::vector<int>{2, 2});
-  CHECK(locals("invariant t_local: t.r <= 9;") == std::vector<int>{0, 2});
-  CHECK(locals("invariant u_position: at(u, here) => g == 0;") == std::vector<int>{2, 0});
-  CHECK(locals("final u_done: done(u) => g >= 1;") == std::vector<int>{2, 0});
+  CHECK(locals("invariant shared: g <= 9;") == std::vector<int>{3, 3});
+  // Every statement of t writes r.
+  CHECK(locals("invariant t_local: t.r <= 9;") == std::vector<int>{0, 3});
+  // u steps into `here` and out of it.
+  CHECK(locals("invariant u_position: at(u, here) => g == 0;") == std::vector<int>{3, 1});
+  // u's last statement finishes it.
+  CHECK(locals("final u_done: done(u) => g >= 1;") == std::vector<int>{3, 2});
+  // A lock holder is not a position: nothing changes.
+  CHECK(locals("mutex mu;\ninvariant holder: !held_by(mu, u);") == std::vector<int>{3, 3});
 }
