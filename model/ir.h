@@ -104,7 +104,12 @@ struct ThreadTmpl {
   std::vector<LocalVar> locals;
   // Per location: the locals in scope there, innermost first wins, sorted by name
   // (`T.x` reads them; reports name a thread's locals by them).
-  std::vector<std::vector<std::pair<std::string, int>>> scope;
+  struct InScope {
+    std::string name;
+    int local = 0;
+    Type type = Type::Int;      // the variable's (its slot may be shared with other types)
+  };
+  std::vector<std::vector<InScope>> scope;
   Span span;                    // the thread's name
   Span end_span;                // its closing brace (where it finishes)
 };

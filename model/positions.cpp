@@ -289,11 +289,11 @@ void Compiler::note_scope(int at) {
   }
   if (scoped[at]) return;
   scoped[at] = true;
-  std::map<std::string, int> vis;
+  std::map<std::string, ir::ThreadTmpl::InScope> vis;
   for (auto it = scopes.rbegin(); it != scopes.rend(); ++it)
     for (const auto& [name, li] : *it)
-      if (!li.ty.error && !li.ty.len) vis.emplace(name, li.index);
-  scope[at].assign(vis.begin(), vis.end());
+      if (!li.ty.error && !li.ty.len) vis.emplace(name, ir::ThreadTmpl::InScope{name, li.index, li.ty.t});
+  for (auto& [name, in] : vis) scope[at].push_back(std::move(in));
 }
 
 void Compiler::resolve_thread_refs() {
@@ -335,8 +335,8 @@ void Compiler::resolve_thread_refs() {
     tv.thread = inst(pv.tmpl, pv.self);
     tv.local.assign(t.locs.size(), -1);
     for (size_t l = 0; l < t.locs.size() && l < t.scope.size(); ++l)
-      for (const auto& [name, li] : t.scope[l])
-        if (name == pv.name) tv.local[l] = li;
+      for (const auto& in : t.scope[l])
+        if (in.name == pv.name) tv.local[l] = in.local;
   }
 }
 

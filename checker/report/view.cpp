@@ -153,6 +153,8 @@ StateView view_state(const Machine& m, const std::vector<uint8_t>& s) {
   // scope uses holds nothing meaningful there (in a made-up induction state, anything).
   std::vector<bool> is_local(p.slots.size(), false);
   std::vector<std::string> local_name(p.slots.size());
+  std::vector<ir::Type> type(p.slots.size());
+  for (size_t j = 0; j < p.slots.size(); ++j) type[j] = p.slots[j].type;
   auto mark_locals = [&](const ir::ThreadTmpl& T, int base) {
     for (size_t i = 0; i < T.locals.size(); ++i) is_local[base + i] = true;
   };
@@ -162,7 +164,10 @@ StateView view_state(const Machine& m, const std::vector<uint8_t>& s) {
     mark_locals(T, th.local_base);
     int loc = m.pc(s.data(), t);
     if (loc >= 0 && loc < int(T.scope.size()))
-      for (const auto& [name, li] : T.scope[loc]) local_name[th.local_base + li] = th.name + "." + name;
+      for (const auto& in : T.scope[loc]) {
+        local_name[th.local_base + in.local] = th.name + "." + in.name;
+        type[th.local_base + in.local] = in.type;
+      }
   }
   if (p.init_tmpl >= 0) mark_locals(p.tmpls[p.init_tmpl], p.init_local_base);
   std::vector<bool> is_status(p.slots.size(), false);
@@ -175,7 +180,7 @@ StateView view_state(const Machine& m, const std::vector<uint8_t>& s) {
     std::string val;
     if (is_status[j]) {
       val = x == ir::kAlive ? "allocated" : x == ir::kFreed ? "freed" : "unallocated";
-    } else switch (p.slots[j].type) {
+    } else switch (type[j]) {
       case ir::Type::Ptr: val = p.pointer_name(x); break;
       case ir::Type::Bool: val = x ? "true" : "false"; break;
       case ir::Type::Lock: val = x ? "held by " + thread_name(m, int(x) - 1) : "free"; break;

@@ -67,10 +67,14 @@ TEST_CASE("report: JSON carries verdicts and the trace under stable names") {
 }
 
 TEST_CASE("report: a state shows a thread's locals by the names in scope at its position") {
-  // a and b share a slot (f's frame is gone when h's opens).
+  // a and b share a slot (f's frame is gone when h's opens); so do k and q, which have
+  // different types.
   auto p = lct::compile(R"(model scopes "scopes";
-fn f(int<0..9> a) { in_f: skip; }
-fn h(int<0..9> b) { in_h: skip; }
+object obj max 2 { int f; }
+obj* g = null;
+init { g = new obj; g = new obj; }
+fn f(int<0..9> a) { int<0..9> k = 2; in_f: skip; }
+fn h(int<0..9> b) { obj* q = g; in_h: skip; }
 thread t { f(5); h(7); }
 )");
   Machine m(*p);
@@ -93,7 +97,7 @@ thread t { f(5); h(7); }
     return view_state(m, last.s).values;
   };
   using V = std::vector<std::pair<std::string, std::string>>;
-  CHECK(view_at("in_f") == V{{"t.a", "5"}});
-  CHECK(view_at("in_h") == V{{"t.b", "7"}});
+  CHECK(view_at("in_f") == V{{"t.a", "5"}, {"t.k", "2"}});  // not "obj#1": k is an int
+  CHECK(view_at("in_h") == V{{"t.b", "7"}, {"t.q", "obj#1"}});
   CHECK(p->slot_name(p->threads[0].local_base) == "t.a");  // the slot's first user
 }
