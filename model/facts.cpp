@@ -123,4 +123,79 @@ std::vector<TmplFacts> local_facts(const Program& p) {
   return out;
 }
 
+std::vector<LockClass> lock_classes(const Program& p) {
+  std::vector<LockClass> out;
+  for (const auto& g : p.globals)
+    if (g.type == Type::Lock) {
+      LockClass c{g.name, {}};
+      for (int i = 0; i < std::max(1, g.len); ++i) c.slots.push_back(g.slot + i);
+      out.push_back(std::move(c));
+    }
+  for (const auto& k : p.kinds)
+    for (const auto& f : k.fields)
+      if (f.type == Type::Lock) {
+        LockClass c{k.name + "." + f.name, {}};
+        for (int i = 0; i < k.max; ++i)
+          for (int e = 0; e < std::max(1, f.len); ++e) c.slots.push_back(k.first_slot + i * k.stride + f.off + e);
+        out.push_back(std::move(c));
+      }
+  return out;
+}
+
+namespace {
+
+// The class of a lock place: a global (or an element of one), a field (or an element).
+int class_of(const Program& p, const std::vector<LockClass>& classes, int place) {
+  const Expr& x = p.exprs[place];
+  if (x.op == Op::Index) return class_of(p, classes, x.a);
+  int slot = -1;
+  if (x.op == Op::Global) slot = int(x.k);
+  if (x.op == Op::Field) {
+    const Kind& k = p.kinds[x.kind];
+    slot = k.first_slot + int(x.k);  // instance 0's slot of this field
+  }
+  for (size_t c = 0; c < classes.size(); ++c)
+    if (std::find(classes[c].slots.begin(), classes[c].slots.end(), slot) != classes[c].slots.end()) return int(c);
+  return -1;
+}
+
+}  // namespace
+
+std::vector<LockFacts> lock_facts(const Program& p, const std::vector<LockClass>& classes) {
+  constexpr int kUnreached = -2, kUnknown = -1;
+  std::vector<LockFacts> out;
+  for (const auto& T : p.tmpls) {
+    size_t n = classes.size();
+    std::vector<std::vector<int>> at(T.locs.size(), std::vector<int>(n, kUnreached));
+    at[T.entry].assign(n, 0);
+    std::vector<int> work = {T.entry};
+    while (!work.empty()) {
+      int l = work.back();
+      work.pop_back();
+      for (const auto& a : T.locs[l].actions) {
+        std::vector<int> F = at[l];
+        int c = a.lock >= 0 ? class_of(p, classes, a.lock) : -1;
+        if (c >= 0 && F[c] >= 0) {
+          if (a.kind == Act::Lock) F[c] = F[c] + 1 <= int(classes[c].slots.size()) ? F[c] + 1 : kUnknown;
+          if (a.kind == Act::Unlock) F[c] = F[c] > 0 ? F[c] - 1 : kUnknown;
+          if (a.kind == Act::Trylock) F[c] = kUnknown;
+        }
+        auto& G = at[a.target];
+        bool changed = false;
+        for (size_t i = 0; i < n; ++i) {
+          int j = G[i] == kUnreached ? F[i] : G[i] == F[i] ? G[i] : kUnknown;
+          changed = changed || j != G[i];
+          G[i] = j;
+        }
+        if (changed) work.push_back(a.target);
+      }
+    }
+    for (auto& v : at)
+      for (auto& x : v)
+        if (x == kUnreached) x = kUnknown;
+    out.push_back({std::move(at)});
+  }
+  return out;
+}
+
 }  // namespace lc::ir

@@ -6,6 +6,7 @@
 // locals of another kind, which the interpreter rejects).
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "model/ir.h"
@@ -26,5 +27,23 @@ struct TmplFacts {
 
 // Per template (Program::tmpls order).
 std::vector<TmplFacts> local_facts(const Program& p);
+
+// A lock class: a global lock (all elements of a lock array), or a lock field of a kind
+// (in every instance).
+struct LockClass {
+  std::string name;        // "xa_lock", "igroup.lock"
+  std::vector<int> slots;  // its lock slots
+};
+std::vector<LockClass> lock_classes(const Program& p);
+
+// How many locks of each class a thread holds at each of its locations, in every state a
+// run reaches without a violation (a run with a lock_misuse may hold anything): a lock
+// step adds one, an unlock takes one, where every path to the location agrees. -1: the
+// paths disagree, a trylock decided it, or the location is unreachable. The k-induction
+// step may assume these in its first k states, where no property is violated.
+struct LockFacts {
+  std::vector<std::vector<int>> held;  // [location][class]
+};
+std::vector<LockFacts> lock_facts(const Program& p, const std::vector<LockClass>& classes);
 
 }  // namespace lc::ir

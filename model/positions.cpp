@@ -1,5 +1,6 @@
 // What properties may say about threads, as SPIN's remote references do (`proc@label`,
-// `proc:var`): at(T, label), within(T, label), in(T, fn), done(T), held_by(m, T) and T.x.
+// `proc:var`): at(T, label), within(T, label), after(T, label), in(T, fn), done(T),
+// held_by(m, T) and T.x.
 // Auxiliary invariants for k-induction need them: which thread holds which reference is a
 // relation between the threads' positions and locals and the objects. Checked against the
 // syntax tree while properties are typed (before lowering), resolved to locations and
@@ -112,7 +113,7 @@ bool Compiler::thread_ref(const ast::Expr& e, int* tmpl_decl, int* self) {
   return false;
 }
 
-// at(T, label), within(T, label), in(T, fn), done(T).
+// at(T, label), within(T, label), after(T, label), in(T, fn), done(T).
 int Compiler::conv_position(const ast::Expr& e, Ty* out) {
   const std::string& f = e.name;
   size_t n = f == "done" ? 1 : 2;
@@ -135,7 +136,7 @@ int Compiler::conv_position(const ast::Expr& e, Ty* out) {
     pp.name = a.name;
     Reach r = reach(td);
     const std::string& tn = m.threads[td].name;
-    if (f == "at" || f == "within") {
+    if (f == "at" || f == "within" || f == "after") {
       std::vector<std::string> labels;
       for (const auto* b : r.bodies)
         each_stmt(*b, [&](const ast::Stmt& s) { if (!s.label.empty()) labels.push_back(s.label); });
@@ -310,6 +311,26 @@ void Compiler::resolve_thread_refs() {
       continue;  // only the thread
     } else if (pp.what == "done") {
       pos.locs = {t.end};
+    } else if (pp.what == "after") {
+      // Reachable from the labelled statement by at least one step, without leaving the
+      // function (or thread body) it stands in: its call stack stays a prefix.
+      for (const auto& l : t.labels) {
+        if (l.name != pp.name) continue;
+        const auto& base = P->stacks[t.locs[l.at].stack];
+        std::vector<bool> seen(t.locs.size(), false);
+        std::vector<int> work{l.at};
+        while (!work.empty()) {
+          int at = work.back();
+          work.pop_back();
+          for (const auto& a : t.locs[at].actions) {
+            const auto& st = P->stacks[t.locs[a.target].stack];
+            if (seen[a.target] || st.size() < base.size() || !std::equal(base.begin(), base.end(), st.begin())) continue;
+            seen[a.target] = true;
+            pos.locs.push_back(a.target);
+            work.push_back(a.target);
+          }
+        }
+      }
     } else if (pp.what == "at" || pp.what == "within") {
       for (const auto& l : t.labels) {
         if (l.name != pp.name) continue;
@@ -328,6 +349,7 @@ void Compiler::resolve_thread_refs() {
       }
     }
     std::sort(pos.locs.begin(), pos.locs.end());
+    pos.locs.erase(std::unique(pos.locs.begin(), pos.locs.end()), pos.locs.end());
   }
   for (const auto& pv : pending_vars) {
     ir::ThreadVar& tv = P->thread_vars[pv.var];

@@ -783,7 +783,7 @@ int Compiler::conv(const ast::Expr& e, StepCtx& sc, Ty* out) {
         return false;
       };
       if (f == "held_by" && in_property) return conv_held_by(e, sc, out);
-      if (f == "at" || f == "within" || f == "in" || f == "done" || f == "held_by") {
+      if (f == "at" || f == "within" || f == "after" || f == "in" || f == "done" || f == "held_by") {
         if (in_property) return conv_position(e, out);
         if (!fns.count(f))
           return fail(e.span, f + "() reads a thread's position, so it is allowed only in invariant and final properties");

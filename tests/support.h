@@ -97,12 +97,16 @@ inline FileChecked check_file(const std::string& path) {
 
 // Breadth-first over the states that steps without a fatal violation reach (the states
 // the symbolic engines unroll), at most `cap` of them.
-inline std::vector<std::vector<uint8_t>> reachable_states(const lc::Machine& m, size_t cap) {
+// Breadth-first, up to about `cap` states. `clean`: only states a run reaches without any
+// violation (the lock facts hold there).
+inline std::vector<std::vector<uint8_t>> reachable_states(const lc::Machine& m, size_t cap, bool clean = false) {
   struct Collect : lc::StepSink {
     std::vector<std::vector<uint8_t>> out;
     size_t n = 0;
+    bool clean = false;
     void successor(const uint8_t* s, const lc::StepInfo& i) override {
-      if (!(i.violation && i.violation->fatal())) out.emplace_back(s, s + n);
+      if (i.violation && (clean || i.violation->fatal())) return;
+      out.emplace_back(s, s + n);
     }
   };
   std::set<std::vector<uint8_t>> seen;
@@ -110,12 +114,14 @@ inline std::vector<std::vector<uint8_t>> reachable_states(const lc::Machine& m, 
   std::vector<std::vector<uint8_t>> order;
   Collect init;
   init.n = m.state_size();
+  init.clean = clean;
   m.initial(init);
   for (auto& s : init.out)
     if (fresh(s)) order.push_back(std::move(s));
   for (size_t i = 0; i < order.size() && order.size() < cap; ++i) {
     Collect c;
     c.n = m.state_size();
+    c.clean = clean;
     m.successors(order[i].data(), c);
     for (auto& s : c.out)
       if (fresh(s)) order.push_back(std::move(s));

@@ -535,7 +535,10 @@ class Bmc {
       }
     }
     auto conds = [&](size_t j) { return conds_at(f[j], "b" + std::to_string(k) + "_" + std::to_string(j)); };
-    for (size_t j = 0; j < k; ++j) s.push_back(!anything_open(conds(j)));
+    for (size_t j = 0; j < k; ++j) {
+      s.push_back(!anything_open(conds(j)));
+      if (o_.facts) s.push_back(E_.at(E_.clean_facts, f[j]));
+    }
     FrameConds fk = conds(k);
     z3::expr last = anything_open(fk);
     z3::model mdl(c_);
@@ -637,14 +640,15 @@ class Bmc {
 
 std::string solver_version() { return version_string(); }
 
-long first_breaking_facts(const ir::Program& p, const std::vector<std::vector<uint8_t>>& states, bool merge) {
+long first_breaking_facts(const ir::Program& p, const std::vector<std::vector<uint8_t>>& states, bool merge,
+                          bool clean) {
   z3::context c;
   Encoder E(p, c, std::nullopt, merge);
   if (!E.unsupported.empty()) return -1;  // not encoded: no facts to assume
   for (size_t i = 0; i < states.size(); ++i) {
     z3::expr_vector vals(c);
     for (unsigned j = 0; j < E.X.size(); ++j) vals.push_back(E.raw(states[i], j));
-    if (!E.at(E.facts, vals).simplify().is_true()) return long(i);
+    if (!E.at(clean ? E.clean_facts : E.facts, vals).simplify().is_true()) return long(i);
   }
   return -1;
 }

@@ -28,7 +28,9 @@ CheckResult check_symbolic(const ir::Program& p, const std::string& file, const 
 std::string solver_version();
 // For tests: the index of the first of `states` that breaks the facts every frame assumes
 // (they must hold in every reachable state; with `merge`, in every state merged steps
-// reach), or -1 (also when the model is not encodable).
-long first_breaking_facts(const ir::Program& p, const std::vector<std::vector<uint8_t>>& states, bool merge = false);
+// reach), or -1 (also when the model is not encodable). With `clean`: the lock facts the
+// induction step assumes, which hold in every state reached without a violation.
+long first_breaking_facts(const ir::Program& p, const std::vector<std::vector<uint8_t>>& states, bool merge = false,
+                          bool clean = false);
 
 }  // namespace lc::symbolic

@@ -689,7 +689,7 @@ struct Encoder::Impl {
 
 Encoder::Encoder(const ir::Program& p, z3::context& c, std::optional<std::chrono::steady_clock::time_point> deadline,
                  bool merge)
-    : X(c), Y(c), inputs(c), trans(c), domain(c), facts(c), touch(c), write(c), p_(p), c_(c) {
+    : X(c), Y(c), inputs(c), trans(c), domain(c), facts(c), clean_facts(c), touch(c), write(c), p_(p), c_(c) {
   Impl I(p, c, *this);
   if (merge) {
     merging_ = ir::merging(p);
@@ -949,6 +949,27 @@ void Encoder::build_facts(Impl& I) {
     if (g.type == ir::Type::Ptr)
       for (int i = 0; i < std::max(1, g.len); ++i) all.push_back(allocated(I.xval[g.slot + i], g.target));
   facts = z3::mk_and(all);
+
+  auto classes = ir::lock_classes(p);
+  auto locks_of = ir::lock_facts(p, classes);
+  z3::expr_vector clean(c_);
+  for (size_t t = 0; t < p.threads.size(); ++t) {
+    const auto& th = p.threads[t];
+    const ir::ThreadTmpl& T = p.tmpls[th.tmpl];
+    expr pc = I.xval[th.pc_slot];
+    std::map<std::pair<size_t, int>, z3::expr_vector> where;  // (class, count) -> locations
+    for (int L = 0; L < int(T.locs.size()); ++L) {
+      if (T.locs[L].atomic_cont) continue;
+      for (size_t k = 0; k < classes.size(); ++k)
+        if (int n = locks_of[th.tmpl].held[L][k]; n >= 0) where.try_emplace({k, n}, c_).first->second.push_back(pc == I.bv(L));
+    }
+    for (auto& [key, locs] : where) {
+      expr count = I.bv(0);
+      for (int s : classes[key.first].slots) count = count + z3::ite(I.xval[s] == I.bv(int64_t(t) + 1), I.bv(1), I.bv(0));
+      clean.push_back(z3::implies(z3::mk_or(locs), count == I.bv(key.second)));
+    }
+  }
+  clean_facts = z3::mk_and(clean);
 }
 
 // The footprint of a step is read off its encoding (the enabling condition and the values

@@ -52,6 +52,11 @@ class Encoder {
   // keep an initial value, objects are allocated lowest index first, and an unallocated
   // object has initial fields and no pointer to it. Every frame assumes them.
   z3::expr facts;
+  // What every state a run reaches without a violation satisfies: each thread holds the
+  // locks its position says (model/facts.h, lock_facts). The induction step assumes it in
+  // its first k states, where every property holds; BMC does not (after a lock_misuse a
+  // run goes on holding locks its position does not say).
+  z3::expr clean_facts;
   std::vector<z3::expr> bad;         // per property (properties_of order): X, or a step from X, violates it
   std::vector<std::pair<std::pair<int, int>, z3::expr>> edges;  // (held, acquired) lock slots -> condition over X (one per pair)
   std::vector<ModelErrorCond> errors;  // run-time model errors reachable from X

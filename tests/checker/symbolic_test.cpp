@@ -299,6 +299,44 @@ TEST_CASE("symbolic: an auxiliary invariant over thread positions (at()) proves 
   for (const auto& pr : g.properties) CHECK(pr.status == Status::Holds);
 }
 
+TEST_CASE("symbolic: the induction step assumes each thread holds the locks its position says") {
+  auto p = lct::compile(lct::slurp(lct::src("tests/regress/checks/induction_locks_holds.lc")));
+  symbolic::SymbolicOptions so;
+  so.depth = 4;
+  so.induction = true;
+  auto r = symbolic::check_symbolic(*p, "t.lc", so);
+  CHECK(r.note == "proved by k-induction at k = 1");
+  so.facts = false;
+  auto without = symbolic::check_symbolic(*p, "t.lc", so);
+  REQUIRE(without.cti);
+  // Its start: a thread whose position and the lock disagree (inside without it, or
+  // holding it outside).
+  Machine m(*p);
+  int lock = p->globals[1].slot;
+  const auto& s = without.cti->trace.start;
+  bool disagree = false;
+  for (int t = 0; t < 2; ++t) {
+    bool inside = false;
+    for (const auto& l : p->tmpls[0].labels) inside |= l.at == m.pc(s.data(), t);
+    disagree |= inside != (m.lock_holder(s.data(), lock) == t);
+  }
+  CHECK(disagree);
+  // A state with a thread inside and the lock free breaks the lock facts.
+  auto clean = lct::reachable_states(m, 100, true);
+  std::vector<std::vector<uint8_t>> inside_free;
+  for (auto st : clean) {
+    if (m.lock_holder(st.data(), lock) != 0) continue;
+    bool in0 = false;
+    for (const auto& l : p->tmpls[0].labels) in0 |= l.at == m.pc(st.data(), 0) && l.name == "dec";
+    if (!in0) continue;
+    st[p->slots[lock].offset] = 0;  // raw 0: free
+    inside_free.push_back(st);
+  }
+  REQUIRE(!inside_free.empty());
+  CHECK(symbolic::first_breaking_facts(*p, clean, false, true) == -1);
+  CHECK(symbolic::first_breaking_facts(*p, inside_free, false, true) == 0);
+}
+
 TEST_CASE("symbolic: the solver is named and a counterexample is a replayed Trace") {
   auto p = lct::compile(lct::slurp(lct::src("specs/examples/use_after_put.lc")));
   symbolic::SymbolicOptions so;
@@ -334,7 +372,7 @@ TEST_CASE("symbolic: a timeout is inconclusive (exit 3), never a pass") {
 
 TEST_CASE("symbolic: the facts the induction step assumes hold in every reachable state") {
   auto files = lct::models_in({"tests/regress/checks", "specs/examples", "specs/iommufd"});
-  size_t checked = 0, merged_checked = 0, merged_inside = 0;
+  size_t checked = 0, clean_checked = 0, merged_checked = 0, merged_inside = 0;
   for (const auto& f : files) {
     INFO(f);
     Loaded l = load_model_file(f);
@@ -346,6 +384,12 @@ TEST_CASE("symbolic: the facts the induction step assumes hold in every reachabl
     for (size_t i = 0; i < all.size(); i += std::max<size_t>(1, all.size() / 150)) sample.push_back(all[i]);
     CHECK(symbolic::first_breaking_facts(*l.program, sample) == -1);
     checked += sample.size();
+    // The lock facts hold where no violation happened on the way.
+    auto clean = lct::reachable_states(m, 4000, true);
+    std::vector<std::vector<uint8_t>> clean_sample;
+    for (size_t i = 0; i < clean.size(); i += std::max<size_t>(1, clean.size() / 150)) clean_sample.push_back(clean[i]);
+    CHECK(symbolic::first_breaking_facts(*l.program, clean_sample, false, true) == -1);
+    clean_checked += clean_sample.size();
     // With statement merging no thread rests inside a run of local statements: the states
     // where every thread rests keep the facts, a state where one does not breaks them.
     auto M = ir::merging(*l.program);
@@ -366,6 +410,7 @@ TEST_CASE("symbolic: the facts the induction step assumes hold in every reachabl
     merged_inside += inside != nullptr;
   }
   CHECK(checked > 5000);
+  CHECK(clean_checked > 5000);
   CHECK(merged_checked > 2000);
   CHECK(merged_inside > 50);
 }

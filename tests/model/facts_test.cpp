@@ -63,6 +63,82 @@ TEST_CASE("facts: every reachable state keeps the locals' facts, in every model"
   CHECK(pointers > 1000);
 }
 
+TEST_CASE("facts: every state reached without a violation keeps the lock facts, in every model") {
+  auto files = lct::models_in({"tests/regress/checks", "specs/examples", "specs/iommufd"});
+  size_t states = 0, known = 0, held = 0;
+  for (const auto& f : files) {
+    INFO(f);
+    Loaded l = load_model_file(f);
+    REQUIRE(l.program);
+    const ir::Program& p = *l.program;
+    auto classes = ir::lock_classes(p);
+    auto facts = ir::lock_facts(p, classes);
+    REQUIRE(facts.size() == p.tmpls.size());
+    for (const auto& F : facts)
+      for (const auto& at : F.held)
+        for (int n : at) {
+          known += n >= 0;
+          held += n > 0;
+        }
+    Machine m(p);
+    for (const auto& s : lct::reachable_states(m, 20000, true)) {
+      ++states;
+      for (int t = 0; t < m.threads(); ++t) {
+        int loc = m.pc(s.data(), t);
+        for (size_t c = 0; c < classes.size(); ++c) {
+          int n = facts[p.threads[t].tmpl].held[loc][c];
+          if (n < 0) continue;
+          int count = 0;
+          for (int slot : classes[c].slots) count += m.lock_holder(s.data(), slot) == t;
+          if (count != n)
+            FAIL(p.threads[t].name << " at location " << loc << " holds " << count << " of " << classes[c].name
+                                   << ", the analysis says " << n);
+        }
+      }
+    }
+  }
+  CHECK(states > 200000);
+  CHECK(known > 10000);
+  CHECK(held > 1000);
+}
+
+TEST_CASE("facts: a lock step adds one, an unlock takes one; paths that disagree say nothing") {
+  auto p = lct::compile(R"(
+model m "locks";
+mutex a;
+object o max 2 { mutex l; }
+o* x = null;
+init { x = new o; }
+thread t {
+  bool ok = false;
+  lock(a);
+  lock(x->l);
+  one: skip;
+  unlock(x->l);
+  if (ok) { unlock(a); }
+  joined: skip;
+  ok = trylock(a);
+  tried: skip;
+}
+)");
+  auto classes = ir::lock_classes(*p);
+  REQUIRE(classes.size() == 2);
+  CHECK(classes[0].name == "a");
+  CHECK(classes[1].name == "o.l");
+  CHECK(classes[1].slots.size() == 2);
+  auto F = ir::lock_facts(*p, classes)[0];
+  auto at = [&](const std::string& label) {
+    for (const auto& l : p->tmpls[0].labels)
+      if (l.name == label) return F.held[l.at];
+    FAIL("no label " << label);
+    return std::vector<int>{};
+  };
+  CHECK(F.held[p->tmpls[0].entry] == std::vector<int>{0, 0});
+  CHECK(at("one") == std::vector<int>{1, 1});
+  CHECK(at("joined") == std::vector<int>{-1, 0});
+  CHECK(at("tried") == std::vector<int>{-1, 0});
+}
+
 TEST_CASE("facts: constants, pointer kinds and the reset after a return") {
   auto p = lct::compile(R"(
 model m "facts";
