@@ -96,6 +96,9 @@ class Compiler {
   ir::ThreadTmpl* tmpl = nullptr;
   int tmpl_index = -1;
   std::vector<std::unordered_map<std::string, LocalInfo>> scopes;
+  // The callers' scopes while a callee is lowered, outermost first (T.x sees a caller's
+  // local where no frame nearer the top has one).
+  std::vector<std::vector<std::unordered_map<std::string, LocalInfo>>> caller_scopes;
   int height = 0;                                  // next free local index (stack discipline)
   std::vector<Ty> local_ty;                        // per local index of the current template
   struct Frame {

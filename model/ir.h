@@ -102,8 +102,9 @@ struct ThreadTmpl {
   std::vector<Location> locs;
   int entry = 0, end = 0;       // entry location; end location (no actions: finished)
   std::vector<LocalVar> locals;
-  // Per location: the locals in scope there, innermost first wins, sorted by name
-  // (`T.x` reads them; reports name a thread's locals by them).
+  // Per location: the locals in scope there, in its call and its callers' (the innermost
+  // one of a name wins), sorted by name (`T.x` reads them; reports name a thread's locals
+  // by them).
   struct InScope {
     std::string name;
     int local = 0;
@@ -174,7 +175,8 @@ struct Position {
 };
 
 // T.x: per location of thread instance `thread`, the local index that `x` names there
-// (-1: no `x` is in scope, and T.x reads 0, false or null).
+// (the innermost call's x, else its nearest caller's; -1: none, and T.x reads 0, false or
+// null).
 struct ThreadVar {
   int thread = 0;
   std::vector<int> local;

@@ -575,6 +575,7 @@ void Compiler::lower_call(const ast::Expr& call, int dest_place, const Ty* dest_
 
   note_scope(at);  // the call's location is the caller's, before the callee's scope opens
   // Callee frame: fresh scopes (only globals and parameters are visible), no loops.
+  caller_scopes.push_back(scopes);
   auto saved_scopes = std::move(scopes);
   auto saved_loops = std::move(loops);
   scopes.assign(1, {});
@@ -611,6 +612,7 @@ void Compiler::lower_call(const ast::Expr& call, int dest_place, const Ty* dest_
   frames.pop_back();
   stack.pop_back();
   scopes = std::move(saved_scopes);
+  caller_scopes.pop_back();
   loops = std::move(saved_loops);
   height = base;
 }

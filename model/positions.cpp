@@ -291,9 +291,13 @@ void Compiler::note_scope(int at) {
   if (scoped[at]) return;
   scoped[at] = true;
   std::map<std::string, ir::ThreadTmpl::InScope> vis;
-  for (auto it = scopes.rbegin(); it != scopes.rend(); ++it)
-    for (const auto& [name, li] : *it)
-      if (!li.ty.error && !li.ty.len) vis.emplace(name, ir::ThreadTmpl::InScope{name, li.index, li.ty.t});
+  auto add = [&](const std::vector<std::unordered_map<std::string, LocalInfo>>& frame) {
+    for (auto it = frame.rbegin(); it != frame.rend(); ++it)
+      for (const auto& [name, li] : *it)
+        if (!li.ty.error && !li.ty.len) vis.emplace(name, ir::ThreadTmpl::InScope{name, li.index, li.ty.t});
+  };
+  add(scopes);  // the innermost call first: its names hide the callers'
+  for (auto it = caller_scopes.rbegin(); it != caller_scopes.rend(); ++it) add(*it);
   for (auto& [name, in] : vis) scope[at].push_back(std::move(in));
 }
 

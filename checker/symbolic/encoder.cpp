@@ -969,6 +969,9 @@ void Encoder::build_facts(Impl& I) {
       clean.push_back(z3::implies(z3::mk_or(locs), count == I.bv(key.second)));
     }
   }
+  // The init block has finished: it holds no lock (finishing with one is a lock_misuse).
+  if (p.init_tmpl >= 0)
+    for (int s : p.lock_slots) clean.push_back(I.xval[s] != I.bv(int64_t(p.threads.size()) + 1));
   clean_facts = z3::mk_and(clean);
 }
 
