@@ -28,6 +28,7 @@ struct Expr {
   std::string name;           // Name, Field/Member (field or local name), Call (callee), Is/As/New/Quant (kind), String
   std::string var;            // Quant variable
   bool forall = true;         // Quant
+  bool count = false;         // Quant: count(v: K . e), the number of instances where e holds
   long long value = 0;        // IntLit, BoolLit
   std::string op;             // Unary/Binary operator spelling: "+", "&&", "=>", "!", "-"
   Span name_span;             // span of `name` (field, callee, kind)

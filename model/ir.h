@@ -33,6 +33,7 @@ enum class Op : uint8_t {
   At,         // properties: a thread's pc is in Program::positions[k]
   ThreadVar,  // properties: a thread's local, Program::thread_vars[k]
   HeldBy,     // properties: lock place a is held by the thread of Program::positions[k]
+  CountOf,    // properties: count(v: K . a), quantifier variable k
 };
 
 struct Expr {

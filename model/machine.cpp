@@ -230,6 +230,17 @@ int64_t Machine::eval(int e, Ctx& c) const {
       if (loc < 0 || loc >= int64_t(tv.local.size()) || tv.local[loc] < 0) return 0;  // not in scope there
       return get(c.s, th.local_base + tv.local[loc]);
     }
+    case Op::CountOf: {
+      const ir::Kind& k = p_.kinds[x.kind];
+      int64_t n = 0;
+      for (int i = 0; i < k.max; ++i) {
+        if (get(c.s, k.first_slot + i * k.stride) == ir::kUnallocated) continue;
+        c.qv[x.k] = k.first_gid + i + 1;
+        n += eval(x.a, c) != 0;
+        if (c.failed) return 0;
+      }
+      return n;
+    }
     case Op::Forall:
     case Op::Exists: {
       const ir::Kind& k = p_.kinds[x.kind];

@@ -551,6 +551,21 @@ class Parser {
       }
       case Tok::Ident: {
         next();
+        if (t.text == "count" && at(Tok::LParen) && peek(1).kind == Tok::Ident && peek(2).kind == Tok::Colon) {
+          next();  // count(v: K . e)
+          auto e = mk_expr(ast::Expr::Quant, s);
+          e->count = true;
+          e->forall = false;
+          e->var = expect_ident("a variable name").text;
+          expect(Tok::Colon);
+          e->name_span = peek().span;
+          e->name = expect_ident("an object kind").text;
+          expect(Tok::Dot);
+          e->args.push_back(expr());
+          expect(Tok::RParen);
+          e->span = from(s);
+          return e;
+        }
         if (accept(Tok::LParen)) {
           auto e = mk_expr(ast::Expr::Call, s);
           e->name = t.text;

@@ -758,7 +758,9 @@ int Compiler::conv(const ast::Expr& e, StepCtx& sc, Ty* out) {
         return fail(e.span, "'" + std::string(file->slice(e.span)) + "' reads another thread's local, so it is allowed only in invariant and final properties");
       return conv_member(e, out);
     case K::Quant: {
-      if (!in_property) return fail(e.span, "quantifiers (forall/exists) are allowed only in invariant and final properties");
+      if (!in_property)
+        return fail(e.span, e.count ? "count(v: K . e) is allowed only in invariant and final properties"
+                                    : "quantifiers (forall/exists) are allowed only in invariant and final properties");
       auto k = kinds.find(e.name);
       if (k == kinds.end()) return fail(e.name_span, "unknown object kind '" + e.name + "'");
       qvars.push_back({e.var, k->second});
@@ -766,12 +768,12 @@ int Compiler::conv(const ast::Expr& e, StepCtx& sc, Ty* out) {
       int body = conv_cond(*e.args[0], sc);
       qvars.pop_back();
       if (body < 0) return -1;
-      x.op = e.forall ? Op::Forall : Op::Exists;
-      x.type = Type::Bool;
+      x.op = e.count ? Op::CountOf : e.forall ? Op::Forall : Op::Exists;
+      x.type = e.count ? Type::Int : Type::Bool;
       x.kind = k->second;
       x.k = int64_t(qvars.size());
       x.a = body;
-      *out = tbool;
+      *out = e.count ? tint : tbool;
       return add_expr(x);
     }
     case K::Call: {
