@@ -121,7 +121,7 @@ class Compiler {
 
   // thread references in properties, resolved after layout
   struct PendingPos { int pos, tmpl, self; std::string what, name; Span span; };
-  struct PendingVar { int var, tmpl, self; std::string name; };
+  struct PendingVar { int var, tmpl, self; std::string name; int fn = -1; };
   std::vector<PendingPos> pending_pos;
   std::vector<PendingVar> pending_vars;
   std::vector<bool> scoped;                        // per location of the template lowered: scope recorded

@@ -110,8 +110,11 @@ struct ThreadTmpl {
     std::string name;
     int local = 0;
     Type type = Type::Int;      // the variable's (its slot may be shared with other types)
+    int fn = -1;                // the function whose call has it (-1: the thread body)
   };
   std::vector<std::vector<InScope>> scope;
+  // Per location: every call's locals, each call's innermost of a name (`T.f.x` reads them).
+  std::vector<std::vector<InScope>> frames;
   Span span;                    // the thread's name
   Span end_span;                // its closing brace (where it finishes)
 };
@@ -182,6 +185,7 @@ struct ThreadVar {
   int thread = 0;
   std::vector<int> local;
 };
+// (T.f.x: the x of T's call of f.)
 
 struct Expect {
   std::string name;

@@ -152,6 +152,7 @@ void Compiler::lower_threads() {
     }
     in_atomic = false;
     t.scope.resize(t.locs.size());
+    t.frames.resize(t.locs.size());
     tmpl = nullptr;
   };
   P->tmpls.reserve(m.threads.size() + 1);

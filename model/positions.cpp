@@ -215,10 +215,24 @@ int Compiler::conv_held_by(const ast::Expr& e, StepCtx& sc, Ty* out) {
 // T.x: the type is the one every variable named x in T's code has (ints: the union of
 // their ranges; pointers of different kinds: any*).
 int Compiler::conv_member(const ast::Expr& e, Ty* out) {
-  int td, self;
-  if (!thread_ref(*e.args[0], &td, &self)) return -1;
+  int td, self, fn = -1;
+  const ast::Expr* base = e.args[0].get();
+  // T.f.x: the x of T's call of f.
+  if (base->kind == ast::Expr::Member && fns.count(base->name)) {
+    fn = fns.at(base->name);
+    base = base->args[0].get();
+  }
+  if (!thread_ref(*base, &td, &self)) return -1;
   const std::string& tn = m.threads[td].name;
   Reach r = reach(td);
+  if (fn >= 0) {
+    if (std::find(r.fns.begin(), r.fns.end(), fn) == r.fns.end()) {
+      d.error(e.args[0]->name_span, "thread '" + tn + "' never calls " + m.fns[fn].name + "()");
+      return -1;
+    }
+    r.fns = {fn};
+    r.bodies = {&m.fns[fn].body};
+  }
   std::vector<std::pair<Ty, Span>> decls;
   for (int fi : r.fns)
     for (const auto& p : m.fns[fi].params)
@@ -232,7 +246,10 @@ int Compiler::conv_member(const ast::Expr& e, Ty* out) {
       }
     });
   if (decls.empty()) {
-    d.error(e.name_span, "thread '" + tn + "' has no local '" + e.name + "' (in its body or a function it calls)");
+    if (fn >= 0)
+      d.error(e.name_span, m.fns[fn].name + "() has no local '" + e.name + "'");
+    else
+      d.error(e.name_span, "thread '" + tn + "' has no local '" + e.name + "' (in its body or a function it calls)");
     return -1;
   }
   Ty t = decls[0].first;
@@ -254,7 +271,7 @@ int Compiler::conv_member(const ast::Expr& e, Ty* out) {
     t.hi = std::max(t.hi, dt.hi);
     if (t.t == Type::Ptr && t.kind != dt.kind) t.kind = -1;
   }
-  pending_vars.push_back({int(P->thread_vars.size()), td, self, e.name});
+  pending_vars.push_back({int(P->thread_vars.size()), td, self, e.name, fn});
   P->thread_vars.push_back({});
   ir::Expr x;
   x.op = Op::ThreadVar;
@@ -290,14 +307,22 @@ void Compiler::note_scope(int at) {
   }
   if (scoped[at]) return;
   scoped[at] = true;
+  if (tmpl->frames.size() < scope.size()) tmpl->frames.resize(scope.size());
   std::map<std::string, ir::ThreadTmpl::InScope> vis;
-  auto add = [&](const std::vector<std::unordered_map<std::string, LocalInfo>>& frame) {
+  // caller_scopes[i] is the call of stack[i - 1] (the thread body for i = 0); the current
+  // scopes are stack.back()'s.
+  auto add = [&](const std::vector<std::unordered_map<std::string, LocalInfo>>& frame, int fn) {
+    std::map<std::string, ir::ThreadTmpl::InScope> own;
     for (auto it = frame.rbegin(); it != frame.rend(); ++it)
       for (const auto& [name, li] : *it)
-        if (!li.ty.error && !li.ty.len) vis.emplace(name, ir::ThreadTmpl::InScope{name, li.index, li.ty.t});
+        if (!li.ty.error && !li.ty.len) own.emplace(name, ir::ThreadTmpl::InScope{name, li.index, li.ty.t, fn});
+    for (const auto& [name, in] : own) {
+      vis.emplace(name, in);
+      tmpl->frames[at].push_back(in);
+    }
   };
-  add(scopes);  // the innermost call first: its names hide the callers'
-  for (auto it = caller_scopes.rbegin(); it != caller_scopes.rend(); ++it) add(*it);
+  add(scopes, stack.empty() ? -1 : stack.back());  // the innermost call first: its names hide the callers'
+  for (size_t i = caller_scopes.size(); i-- > 0;) add(caller_scopes[i], i == 0 ? -1 : stack[i - 1]);
   for (auto& [name, in] : vis) scope[at].push_back(std::move(in));
 }
 
@@ -360,9 +385,15 @@ void Compiler::resolve_thread_refs() {
     const ir::ThreadTmpl& t = P->tmpls[pv.tmpl];
     tv.thread = inst(pv.tmpl, pv.self);
     tv.local.assign(t.locs.size(), -1);
-    for (size_t l = 0; l < t.locs.size() && l < t.scope.size(); ++l)
-      for (const auto& in : t.scope[l])
-        if (in.name == pv.name) tv.local[l] = in.local;
+    if (pv.fn < 0) {
+      for (size_t l = 0; l < t.locs.size() && l < t.scope.size(); ++l)
+        for (const auto& in : t.scope[l])
+          if (in.name == pv.name) tv.local[l] = in.local;
+    } else {
+      for (size_t l = 0; l < t.locs.size() && l < t.frames.size(); ++l)
+        for (const auto& in : t.frames[l])
+          if (in.name == pv.name && in.fn == pv.fn) tv.local[l] = in.local;
+    }
   }
 }
 

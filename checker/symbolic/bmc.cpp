@@ -391,15 +391,40 @@ class Bmc {
   // New lock-order edges reachable at frame k; a cycle among the edges is a violation.
   // A run-time model error, a property not yet violated, or a lock-order edge not yet seen
   // (while lock_order is open), at one frame.
-  z3::expr anything_open(const FrameConds& fc) {
+  // `step`: for the induction step, which need not look at lock-order edges when every
+  // edge the model could ever take leaves the order acyclic.
+  z3::expr anything_open(const FrameConds& fc, bool step = false) {
     z3::expr_vector any(c_);
     for (const auto& e : fc.errors) any.push_back(e);
     for (size_t i = 0; i < props_.size(); ++i)
       if (!found_[i] && props_[i].check != ir::Check::LockOrder) any.push_back(fc.bad[i]);
-    if (lock_order_open())
+    if (lock_order_open() && !(step && static_order_acyclic()))
       for (size_t n = 0; n < E_.edges.size(); ++n)
         if (!edges_.count(E_.edges[n].first)) any.push_back(fc.edges[n]);
     return z3::mk_or(any);
+  }
+
+  // The graph of every (held, acquired) pair some step can take has no cycle: lock_order
+  // holds in every run, whatever the induction step's made-up states take.
+  bool static_order_acyclic() {
+    if (static_acyclic_ < 0) {
+      std::map<int, std::vector<int>> g;
+      for (const auto& [key, cond] : E_.edges) g[key.first].push_back(key.second);
+      std::map<int, int> mark;  // 1 on the stack, 2 done
+      std::function<bool(int)> cyclic = [&](int n) {
+        mark[n] = 1;
+        for (int m : g[n]) {
+          if (mark[m] == 1 || (mark[m] == 0 && cyclic(m))) return true;
+        }
+        mark[n] = 2;
+        return false;
+      };
+      bool cycle = false;
+      for (const auto& [n, out] : g)
+        if (!cycle && mark[n] == 0) cycle = cyclic(n);
+      static_acyclic_ = cycle ? 0 : 1;
+    }
+    return static_acyclic_ == 1;
   }
 
   size_t lock_order_index() const {
@@ -536,11 +561,11 @@ class Bmc {
     }
     auto conds = [&](size_t j) { return conds_at(f[j], "b" + std::to_string(k) + "_" + std::to_string(j)); };
     for (size_t j = 0; j < k; ++j) {
-      s.push_back(!anything_open(conds(j)));
+      s.push_back(!anything_open(conds(j), true));
       if (o_.facts) s.push_back(E_.at(E_.clean_facts, f[j]));
     }
     FrameConds fk = conds(k);
-    z3::expr last = anything_open(fk);
+    z3::expr last = anything_open(fk, true);
     z3::model mdl(c_);
     auto r = check(s, &last, &mdl);
     if (r == z3::unknown) return -1;
@@ -563,6 +588,18 @@ class Bmc {
         else cx.violation.check = props_[i].check;
         cx.trace.start = path[0];
       }
+      r_.cti = std::move(cx);
+      r_.cti_k = uint32_t(k);
+    }
+    // A run-time model error (new past max, say) from the made-up state: shown with its
+    // start state, so an invariant can rule it out.
+    for (size_t i = 0; i < E_.errors.size() && !r_.cti; ++i) {
+      if (!mdl.eval(fk.errors[i], true).is_true()) continue;
+      Counterexample cx;
+      cx.property = "model error";
+      cx.violation.message = E_.errors[i].message;
+      cx.violation.span = E_.errors[i].span;
+      cx.trace.start = path[0];
       r_.cti = std::move(cx);
       r_.cti_k = uint32_t(k);
     }
@@ -630,6 +667,7 @@ class Bmc {
   std::vector<bool> found_;
   std::vector<std::pair<size_t, Counterexample>> cex_;
   std::map<std::pair<int, int>, LockEdge> edges_;
+  int static_acyclic_ = -1;  // static_order_acyclic(): -1 not yet known
   uint32_t depth_ = 0;
   bool stop_ = false, proved_ = false;
   std::string limit_, note_, model_error_, internal_, cti_note_;
