@@ -7,6 +7,7 @@
 #include <set>
 
 #include "checker/symbolic/encoder.h"
+#include "model/facts.h"
 
 namespace lc::symbolic {
 
@@ -404,24 +405,46 @@ class Bmc {
     return z3::mk_or(any);
   }
 
-  // The graph of every (held, acquired) pair some step can take has no cycle: lock_order
-  // holds in every run, whatever the induction step's made-up states take.
+  // The graph of lock classes, with an edge from each class a thread may hold (by the lock
+  // facts of its position) to each class it then locks, has no cycle: in every run without
+  // a violation, lock_order holds whatever the induction step's made-up states take. (A
+  // run with a violation is caught by the base case.)
   bool static_order_acyclic() {
     if (static_acyclic_ < 0) {
-      std::map<int, std::vector<int>> g;
-      for (const auto& [key, cond] : E_.edges) g[key.first].push_back(key.second);
-      std::map<int, int> mark;  // 1 on the stack, 2 done
-      std::function<bool(int)> cyclic = [&](int n) {
+      auto classes = ir::lock_classes(p_);
+      auto facts = ir::lock_facts(p_, classes);
+      auto class_of_slot = [&](int slot) {
+        for (size_t c = 0; c < classes.size(); ++c)
+          for (int s : classes[c].slots)
+            if (s == slot) return int(c);
+        return -1;
+      };
+      std::vector<std::vector<bool>> g(classes.size(), std::vector<bool>(classes.size(), false));
+      bool unknown = false;
+      for (size_t t = 0; t < p_.tmpls.size(); ++t)
+        for (size_t l = 0; l < p_.tmpls[t].locs.size(); ++l)
+          for (const auto& a : p_.tmpls[t].locs[l].actions) {
+            if (a.kind != ir::Act::Lock && a.kind != ir::Act::Trylock) continue;
+            // The acquired class: the first class some instance slot of the place names.
+            const ir::Expr* x = &p_.exprs[a.lock];
+            while (x->op == ir::Op::Index) x = &p_.exprs[x->a];
+            int acq = x->op == ir::Op::Global ? class_of_slot(int(x->k))
+                      : x->op == ir::Op::Field ? class_of_slot(p_.kinds[x->kind].first_slot + int(x->k)) : -1;
+            if (acq < 0) { unknown = true; continue; }
+            for (size_t h = 0; h < classes.size(); ++h)
+              if (facts[t].held[l][h] != 0) g[h][acq] = true;  // held, or not known
+          }
+      std::vector<int> mark(classes.size(), 0);  // 1 on the stack, 2 done
+      std::function<bool(size_t)> cyclic = [&](size_t n) {
         mark[n] = 1;
-        for (int m : g[n]) {
-          if (mark[m] == 1 || (mark[m] == 0 && cyclic(m))) return true;
-        }
+        for (size_t m = 0; m < classes.size(); ++m)
+          if (g[n][m] && (mark[m] == 1 || (mark[m] == 0 && cyclic(m)))) return true;
         mark[n] = 2;
         return false;
       };
-      bool cycle = false;
-      for (const auto& [n, out] : g)
-        if (!cycle && mark[n] == 0) cycle = cyclic(n);
+      bool cycle = unknown;
+      for (size_t n = 0; n < classes.size() && !cycle; ++n)
+        if (mark[n] == 0) cycle = cyclic(n);
       static_acyclic_ = cycle ? 0 : 1;
     }
     return static_acyclic_ == 1;

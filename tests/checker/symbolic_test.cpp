@@ -337,6 +337,32 @@ TEST_CASE("symbolic: the induction step assumes each thread holds the locks its 
   CHECK(symbolic::first_breaking_facts(*p, inside_free, false, true) == 0);
 }
 
+TEST_CASE("symbolic: nested locks in one order need no lock-order step; a model error is a counterexample to induction") {
+  auto p = lct::compile(lct::slurp(lct::src("tests/regress/checks/induction_lock_order_holds.lc")));
+  symbolic::SymbolicOptions so;
+  so.depth = 3;
+  so.induction = true;
+  auto r = symbolic::check_symbolic(*p, "t.lc", so);
+  CHECK(r.note == "proved by k-induction at k = 1");
+  for (const auto& pr : r.properties) CHECK(pr.status == Status::Holds);
+  // A made-up state where the one instance is already taken and a thread is about to
+  // allocate: the step's model error is shown with its start state.
+  auto q = lct::compile(R"(model me "one allocation";
+object o max 1 { int f; }
+int<0..1> n = 0;
+int<0..9> c = 0;
+thread t { wait(c == 9); if (n == 0) { o* p = new o; n = 1; } }
+thread u { while (c < 9) { c = c + 1; } }
+)");
+  auto m = symbolic::check_symbolic(*q, "me.lc", so);
+  CHECK(m.exit_code() == 3);
+  REQUIRE(m.cti);
+  CHECK(m.cti->property == "model error");
+  CHECK(m.cti->violation.message == "'new o' exceeds max 1 (raise 'max' in object o)");
+  CHECK(m.cti->trace.steps.empty());
+  CHECK(render_text(*q, m).find("--- counterexample to induction at k = 3: model error: 'new o' exceeds max 1") != std::string::npos);
+}
+
 TEST_CASE("symbolic: the solver is named and a counterexample is a replayed Trace") {
   auto p = lct::compile(lct::slurp(lct::src("specs/examples/use_after_put.lc")));
   symbolic::SymbolicOptions so;
