@@ -115,7 +115,8 @@ json to_json(const ir::Program* p, const CheckResult& r) {
     for (const auto& [name, val] : v.values) values[name] = val;
     j["induction_cti"] = {{"k", r.cti_k},
                           {"property", c.property},
-                          {"check", ir::check_name(c.violation.check)},
+                          // a made-up state's run-time model error is no check
+                          {"check", c.property == "model error" ? "model_error" : ir::check_name(c.violation.check)},
                           {"message", c.violation.message},
                           {"location", loc_json(*p, c.violation.span)},
                           {"violating_step", c.violation_in_last_step},

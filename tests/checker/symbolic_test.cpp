@@ -361,6 +361,7 @@ thread u { while (c < 9) { c = c + 1; } }
   CHECK(m.cti->violation.message == "'new o' exceeds max 1 (raise 'max' in object o)");
   CHECK(m.cti->trace.steps.empty());
   CHECK(render_text(*q, m).find("--- counterexample to induction at k = 3: model error: 'new o' exceeds max 1") != std::string::npos);
+  CHECK(to_json(q.get(), m)["induction_cti"]["check"] == "model_error");
 }
 
 TEST_CASE("symbolic: the solver is named and a counterexample is a replayed Trace") {
