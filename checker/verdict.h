@@ -29,6 +29,10 @@ struct LockEdge {
   Trace trace;                     // a path that takes this edge (its last step acquires)
 };
 
+// The property of a k-induction counterexample whose made-up state runs into a model
+// error (new past max): no check was violated.
+inline constexpr const char* kModelErrorProperty = "model error";
+
 struct Counterexample {
   std::string property;
   Violation violation;             // what went wrong, where

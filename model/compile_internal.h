@@ -62,6 +62,8 @@ class Compiler {
   int conv_position(const ast::Expr& e, Ty* out);
   int conv_member(const ast::Expr& e, Ty* out);
   int conv_held_by(const ast::Expr& e, StepCtx& sc, Ty* out);
+  struct PendingPos;
+  int position_expr(ir::Op op, int lock, PendingPos pp, Ty* out);
   bool note_label(const ast::Stmt& s, int at);  // true: record the label's locations
   void note_scope(int at);
   void resolve_thread_refs();

@@ -142,12 +142,9 @@ std::vector<LockClass> lock_classes(const Program& p) {
   return out;
 }
 
-namespace {
-
-// The class of a lock place: a global (or an element of one), a field (or an element).
-int class_of(const Program& p, const std::vector<LockClass>& classes, int place) {
+int lock_class_of(const Program& p, const std::vector<LockClass>& classes, int place) {
   const Expr& x = p.exprs[place];
-  if (x.op == Op::Index) return class_of(p, classes, x.a);
+  if (x.op == Op::Index) return lock_class_of(p, classes, x.a);
   int slot = -1;
   if (x.op == Op::Global) slot = int(x.k);
   if (x.op == Op::Field) {
@@ -158,8 +155,6 @@ int class_of(const Program& p, const std::vector<LockClass>& classes, int place)
     if (std::find(classes[c].slots.begin(), classes[c].slots.end(), slot) != classes[c].slots.end()) return int(c);
   return -1;
 }
-
-}  // namespace
 
 std::vector<LockFacts> lock_facts(const Program& p, const std::vector<LockClass>& classes) {
   constexpr int kUnreached = -2, kUnknown = -1;
@@ -174,7 +169,7 @@ std::vector<LockFacts> lock_facts(const Program& p, const std::vector<LockClass>
       work.pop_back();
       for (const auto& a : T.locs[l].actions) {
         std::vector<int> F = at[l];
-        int c = a.lock >= 0 ? class_of(p, classes, a.lock) : -1;
+        int c = a.lock >= 0 ? lock_class_of(p, classes, a.lock) : -1;
         if (c >= 0 && F[c] >= 0) {
           if (a.kind == Act::Lock) F[c] = F[c] + 1 <= int(classes[c].slots.size()) ? F[c] + 1 : kUnknown;
           if (a.kind == Act::Unlock) F[c] = F[c] > 0 ? F[c] - 1 : kUnknown;

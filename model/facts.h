@@ -35,6 +35,8 @@ struct LockClass {
   std::vector<int> slots;  // its lock slots
 };
 std::vector<LockClass> lock_classes(const Program& p);
+// The class of a lock place (a global, a field, or an element of either), or -1.
+int lock_class_of(const Program& p, const std::vector<LockClass>& classes, int place);
 
 // How many locks of each class a thread holds at each of its locations, in every state a
 // run reaches without a violation (a run with a lock_misuse may hold anything): a lock

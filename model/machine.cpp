@@ -230,30 +230,21 @@ int64_t Machine::eval(int e, Ctx& c) const {
       if (loc < 0 || loc >= int64_t(tv.local.size()) || tv.local[loc] < 0) return 0;  // not in scope there
       return get(c.s, th.local_base + tv.local[loc]);
     }
-    case Op::CountOf: {
+    case Op::Forall:
+    case Op::Exists:
+    case Op::CountOf: {  // over every instance ever allocated
       const ir::Kind& k = p_.kinds[x.kind];
       int64_t n = 0;
       for (int i = 0; i < k.max; ++i) {
         if (get(c.s, k.first_slot + i * k.stride) == ir::kUnallocated) continue;
         c.qv[x.k] = k.first_gid + i + 1;
-        n += eval(x.a, c) != 0;
-        if (c.failed) return 0;
-      }
-      return n;
-    }
-    case Op::Forall:
-    case Op::Exists: {
-      const ir::Kind& k = p_.kinds[x.kind];
-      bool all = x.op == Op::Forall;
-      for (int i = 0; i < k.max; ++i) {
-        if (get(c.s, k.first_slot + i * k.stride) == ir::kUnallocated) continue;
-        c.qv[x.k] = k.first_gid + i + 1;
         int64_t v = eval(x.a, c);
         if (c.failed) return 0;
-        if (all && !v) return 0;
-        if (!all && v) return 1;
+        if (x.op == Op::Forall && !v) return 0;
+        if (x.op == Op::Exists && v) return 1;
+        n += v != 0;
       }
-      return all;
+      return x.op == Op::CountOf ? n : x.op == Op::Forall;
     }
     default: break;
   }

@@ -398,14 +398,18 @@ class Parser {
     bool fa = next().kind == Tok::KwForall;
     auto e = mk_expr(ast::Expr::Quant, start);
     e->forall = fa;
-    e->var = expect_ident("a variable name").text;
-    expect(Tok::Colon);
-    e->name_span = peek().span;
-    e->name = expect_ident("an object kind").text;
-    expect(Tok::Dot);
-    e->args.push_back(expr());
+    binder(*e);
     e->span = from(start);
     return e;
+  }
+  // `v: K . body` of a quantifier or of count(v: K . body).
+  void binder(ast::Expr& e) {
+    e.var = expect_ident("a variable name").text;
+    expect(Tok::Colon);
+    e.name_span = peek().span;
+    e.name = expect_ident("an object kind").text;
+    expect(Tok::Dot);
+    e.args.push_back(expr());
   }
 
   ast::ExprP ternary() {
@@ -556,12 +560,7 @@ class Parser {
           auto e = mk_expr(ast::Expr::Quant, s);
           e->count = true;
           e->forall = false;
-          e->var = expect_ident("a variable name").text;
-          expect(Tok::Colon);
-          e->name_span = peek().span;
-          e->name = expect_ident("an object kind").text;
-          expect(Tok::Dot);
-          e->args.push_back(expr());
+          binder(*e);
           expect(Tok::RParen);
           e->span = from(s);
           return e;

@@ -161,13 +161,20 @@ int Compiler::conv_position(const ast::Expr& e, Ty* out) {
       }
     }
   }
-  pending_pos.push_back(pp);
+  return position_expr(Op::At, -1, std::move(pp), out);
+}
+
+// An At or HeldBy expression over a new Program::positions entry (resolved after layout).
+int Compiler::position_expr(Op op, int lock, PendingPos pp, Ty* out) {
+  pp.pos = int(P->positions.size());
   P->positions.push_back({});
   ir::Expr x;
-  x.op = Op::At;
+  x.op = op;
   x.type = Type::Bool;
+  x.a = lock;
   x.k = pp.pos;
-  x.span = e.span;
+  x.span = pp.span;
+  pending_pos.push_back(std::move(pp));
   out->t = Type::Bool;
   out->lo = 0;
   out->hi = 1;
@@ -197,19 +204,7 @@ int Compiler::conv_held_by(const ast::Expr& e, StepCtx& sc, Ty* out) {
   }
   int td, self;
   if (!thread_ref(*e.args[1], &td, &self)) return -1;
-  pending_pos.push_back({int(P->positions.size()), td, self, "held_by", "", e.span});
-  P->positions.push_back({});
-  ir::Expr x;
-  x.op = Op::HeldBy;
-  x.type = Type::Bool;
-  x.a = l;
-  x.k = int64_t(P->positions.size()) - 1;
-  x.span = e.span;
-  out->t = Type::Bool;
-  out->lo = 0;
-  out->hi = 1;
-  out->error = false;
-  return add_expr(x);
+  return position_expr(Op::HeldBy, l, {0, td, self, "held_by", "", e.span}, out);
 }
 
 // T.x: the type is the one every variable named x in T's code has (ints: the union of

@@ -116,7 +116,7 @@ json to_json(const ir::Program* p, const CheckResult& r) {
     j["induction_cti"] = {{"k", r.cti_k},
                           {"property", c.property},
                           // a made-up state's run-time model error is no check
-                          {"check", c.property == "model error" ? "model_error" : ir::check_name(c.violation.check)},
+                          {"check", c.property == kModelErrorProperty ? "model_error" : ir::check_name(c.violation.check)},
                           {"message", c.violation.message},
                           {"location", loc_json(*p, c.violation.span)},
                           {"violating_step", c.violation_in_last_step},

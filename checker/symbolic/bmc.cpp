@@ -413,23 +413,13 @@ class Bmc {
     if (static_acyclic_ < 0) {
       auto classes = ir::lock_classes(p_);
       auto facts = ir::lock_facts(p_, classes);
-      auto class_of_slot = [&](int slot) {
-        for (size_t c = 0; c < classes.size(); ++c)
-          for (int s : classes[c].slots)
-            if (s == slot) return int(c);
-        return -1;
-      };
       std::vector<std::vector<bool>> g(classes.size(), std::vector<bool>(classes.size(), false));
       bool unknown = false;
       for (size_t t = 0; t < p_.tmpls.size(); ++t)
         for (size_t l = 0; l < p_.tmpls[t].locs.size(); ++l)
           for (const auto& a : p_.tmpls[t].locs[l].actions) {
             if (a.kind != ir::Act::Lock && a.kind != ir::Act::Trylock) continue;
-            // The acquired class: the first class some instance slot of the place names.
-            const ir::Expr* x = &p_.exprs[a.lock];
-            while (x->op == ir::Op::Index) x = &p_.exprs[x->a];
-            int acq = x->op == ir::Op::Global ? class_of_slot(int(x->k))
-                      : x->op == ir::Op::Field ? class_of_slot(p_.kinds[x->kind].first_slot + int(x->k)) : -1;
+            int acq = ir::lock_class_of(p_, classes, a.lock);
             if (acq < 0) { unknown = true; continue; }
             for (size_t h = 0; h < classes.size(); ++h)
               if (facts[t].held[l][h] != 0) g[h][acq] = true;  // held, or not known
@@ -619,7 +609,7 @@ class Bmc {
     for (size_t i = 0; i < E_.errors.size() && !r_.cti; ++i) {
       if (!mdl.eval(fk.errors[i], true).is_true()) continue;
       Counterexample cx;
-      cx.property = "model error";
+      cx.property = kModelErrorProperty;
       cx.violation.message = E_.errors[i].message;
       cx.violation.span = E_.errors[i].span;
       cx.trace.start = path[0];

@@ -263,7 +263,11 @@ struct Encoder::Impl {
         for (auto it = at.rbegin(); it != at.rend(); ++it) acc = z3::ite(it->second, e.P.v[th.local_base + it->first], acc);
         return acc;
       }
-      case Op::CountOf: {
+      case Op::Forall:
+      case Op::Exists:
+      case Op::CountOf: {  // over every instance ever allocated
+        bool all = x.op == Op::Forall;
+        expr r = c.bool_val(all);
         expr n = bv(0);
         if (int(e.qv.size()) <= x.k) e.qv.resize(x.k + 1, bv(0));
         for (int i = 0; i < p.kinds[x.kind].max; ++i) {
@@ -273,25 +277,10 @@ struct Encoder::Impl {
           e.guard = saved && allocated;
           expr b = truth(eval(x.a, e));
           e.guard = saved;
+          r = all ? (r && (!allocated || b)) : (r || (allocated && b));
           n = n + z3::ite(allocated && b, bv(1), bv(0));
         }
-        return n;
-      }
-      case Op::Forall:
-      case Op::Exists: {
-        bool all = x.op == Op::Forall;
-        expr r = c.bool_val(all);
-        if (int(e.qv.size()) <= x.k) e.qv.resize(x.k + 1, bv(0));
-        for (int i = 0; i < p.kinds[x.kind].max; ++i) {
-          expr allocated = e.P.v[status_slot(x.kind, i)] != bv(ir::kUnallocated);
-          e.qv[x.k] = bv(gid(x.kind, i));
-          expr saved = e.guard;
-          e.guard = saved && allocated;
-          expr b = truth(eval(x.a, e));
-          e.guard = saved;
-          r = all ? (r && (!allocated || b)) : (r || (allocated && b));
-        }
-        return b2v(r);
+        return x.op == Op::CountOf ? n : b2v(r);
       }
       default: break;
     }
