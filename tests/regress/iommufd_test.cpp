@@ -3,6 +3,7 @@
 // (specs/iommufd/<design>.keysteps).
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 
@@ -95,4 +96,22 @@ TEST_CASE("iommufd: the README's verdict matrix is what lifecheck prints, and ma
   // Every model in the folder is in the matrix.
   for (const auto& f : lct::files_in(lct::src("specs/iommufd")))
     CHECK(models.find("specs/iommufd/" + fs::path(f).filename().string()) != std::string::npos);
+}
+
+// specs/iommufd/proof/: the auxiliary invariants for the k-induction of final are each true
+// in every reachable state (README there). A model change that breaks one shows up here.
+TEST_CASE("iommufd: the proof scaffold's invariants hold in every reachable state of final") {
+  std::string out = std::string(LC_BINARY_DIR) + "/final-aux.lc";
+  std::string cmd = "python3 " + lct::src("specs/iommufd/proof/build.py") + " " + out;
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  auto [program, r] = lct::check_file(out);
+  CHECK(r.outcome == lc::Outcome::Complete);
+  CHECK(r.counterexamples.empty());
+  size_t aux = 0;
+  for (const auto& p : r.properties) {
+    INFO(p.name);
+    CHECK(p.status == lc::Status::Holds);
+    if (p.name.rfind("a_", 0) == 0) ++aux;
+  }
+  CHECK(aux == 85);
 }

@@ -63,6 +63,7 @@ ren+=[("  if (last) { free(g); }", "  if (last) {\n  pg_free:\n    free(g);\n  }
   ub_fail:
     atomic { d->unbind_failed = true; d->unbound = true; }"""),
 ]
+ren+=[("  if (d->destroying) { rc = -ENOENT; }", "  if (d->destroying) { al_enoent: rc = -ENOENT; }")]
 ren+=[('''        if (one) {
           destroyed = destroyed + 1;
           if (o is vdev) { iommufd_vdevice_destroy(o as vdev); }
