@@ -40,6 +40,17 @@ void require_replayed(const CheckResult& r) {
   REQUIRE(r.outcome != Outcome::ModelError);
 }
 
+std::unique_ptr<ir::Program> regress_check(const std::string& name) {
+  return lct::compile(lct::slurp(lct::src("tests/regress/checks/" + name + ".lc")));
+}
+
+symbolic::SymbolicOptions induction(uint32_t depth) {
+  symbolic::SymbolicOptions so;
+  so.depth = depth;
+  so.induction = true;
+  return so;
+}
+
 }  // namespace
 
 TEST_CASE("symbolic: the engines agree on every regression model and example within depth 10") {
@@ -223,10 +234,8 @@ TEST_CASE("symbolic: with statement merging, BMC finds iommufd review bugs 44 to
 }
 
 TEST_CASE("symbolic: k-induction proves what explicit search needs 100 steps for") {
-  auto p = lct::compile(lct::slurp(lct::src("tests/regress/checks/induction_counter_holds.lc")));
-  symbolic::SymbolicOptions so;
-  so.depth = 10;
-  so.induction = true;
+  auto p = regress_check("induction_counter_holds");
+  auto so = induction(10);
   auto r = symbolic::check_symbolic(*p, "t.lc", so);
   CHECK(r.outcome == Outcome::Complete);
   CHECK(r.note == "proved by k-induction at k = 1");
@@ -241,10 +250,8 @@ TEST_CASE("symbolic: k-induction proves what explicit search needs 100 steps for
 }
 
 TEST_CASE("symbolic: a failed induction step shows its counterexample; an auxiliary invariant proves it") {
-  auto p = lct::compile(lct::slurp(lct::src("tests/regress/checks/induction_aux_missing_holds.lc")));
-  symbolic::SymbolicOptions so;
-  so.depth = 3;
-  so.induction = true;
+  auto p = regress_check("induction_aux_missing_holds");
+  auto so = induction(3);
   auto r = symbolic::check_symbolic(*p, "t.lc", so);
   CHECK(r.exit_code() == 3);
   CHECK(r.note == "no violation up to depth 3 (bounded: not a proof); the induction step fails at k = 3 "
@@ -261,7 +268,7 @@ TEST_CASE("symbolic: a failed induction step shows its counterexample; an auxili
   std::string text = render_text(*p, r);
   CHECK(text.find("--- counterexample to induction at k = 3: y_bounded: invariant 'y_bounded' is false\n") != std::string::npos);
 
-  auto q = lct::compile(lct::slurp(lct::src("tests/regress/checks/induction_aux_given_holds.lc")));
+  auto q = regress_check("induction_aux_given_holds");
   auto g = symbolic::check_symbolic(*q, "t.lc", so);
   CHECK(g.outcome == Outcome::Complete);
   CHECK(g.note == "proved by k-induction at k = 1");
@@ -270,10 +277,8 @@ TEST_CASE("symbolic: a failed induction step shows its counterexample; an auxili
 }
 
 TEST_CASE("symbolic: an auxiliary invariant over thread positions (at()) proves a refcount bound") {
-  auto p = lct::compile(lct::slurp(lct::src("tests/regress/checks/induction_positions_missing_holds.lc")));
-  symbolic::SymbolicOptions so;
-  so.depth = 4;
-  so.induction = true;
+  auto p = regress_check("induction_positions_missing_holds");
+  auto so = induction(4);
   auto r = symbolic::check_symbolic(*p, "t.lc", so);
   CHECK(r.exit_code() == 3);
   REQUIRE(r.cti);
@@ -292,7 +297,7 @@ TEST_CASE("symbolic: an auxiliary invariant over thread positions (at()) proves 
   CHECK(m.get(t.start.data(), ref) < 1 + between);
   CHECK(m.get(t.steps.back().after.data(), ref) == 0);
 
-  auto q = lct::compile(lct::slurp(lct::src("tests/regress/checks/induction_positions_given_holds.lc")));
+  auto q = regress_check("induction_positions_given_holds");
   auto g = symbolic::check_symbolic(*q, "t.lc", so);
   CHECK(g.outcome == Outcome::Complete);
   CHECK(g.note == "proved by k-induction at k = 1");
@@ -300,10 +305,8 @@ TEST_CASE("symbolic: an auxiliary invariant over thread positions (at()) proves 
 }
 
 TEST_CASE("symbolic: the induction step assumes each thread holds the locks its position says") {
-  auto p = lct::compile(lct::slurp(lct::src("tests/regress/checks/induction_locks_holds.lc")));
-  symbolic::SymbolicOptions so;
-  so.depth = 4;
-  so.induction = true;
+  auto p = regress_check("induction_locks_holds");
+  auto so = induction(4);
   auto r = symbolic::check_symbolic(*p, "t.lc", so);
   CHECK(r.note == "proved by k-induction at k = 1");
   so.facts = false;
@@ -338,10 +341,8 @@ TEST_CASE("symbolic: the induction step assumes each thread holds the locks its 
 }
 
 TEST_CASE("symbolic: nested locks in one order need no lock-order step; a model error is a counterexample to induction") {
-  auto p = lct::compile(lct::slurp(lct::src("tests/regress/checks/induction_lock_order_holds.lc")));
-  symbolic::SymbolicOptions so;
-  so.depth = 3;
-  so.induction = true;
+  auto p = regress_check("induction_lock_order_holds");
+  auto so = induction(3);
   auto r = symbolic::check_symbolic(*p, "t.lc", so);
   CHECK(r.note == "proved by k-induction at k = 1");
   for (const auto& pr : r.properties) CHECK(pr.status == Status::Holds);
