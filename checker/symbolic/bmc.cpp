@@ -201,33 +201,30 @@ class Bmc {
   }
   // The unrolling (s_) lives in one incremental QF_BV solver (Z3's incremental SAT core
   // after the first push): each query is pushed, checked and popped, so the bit-blasted
-  // transitions and learnt clauses carry over from depth to depth. Other assertion sets
-  // (the induction step) are solved from scratch.
-  z3::check_result check(const z3::expr_vector& assertions, const z3::expr* extra, z3::model* out) {
-    bool inc = &assertions == &s_;
-    z3::solver fresh(c_, "QF_BV");
-    z3::solver& s = inc ? inc_ : fresh;
+  // transitions and learnt clauses carry over from depth to depth.
+  z3::check_result check(const z3::expr* extra, z3::model* out) {
+    for (; inc_n_ < s_.size(); ++inc_n_) inc_.add(s_[inc_n_]);
+    return check_pushed(inc_, extra, out, "depth " + depth(depth_));
+  }
+  // One query on `s`: `extra` is asserted in a scope popped afterwards. `what` names the
+  // query in the limit message.
+  z3::check_result check_pushed(z3::solver& s, const z3::expr* extra, z3::model* out, const std::string& what) {
     z3::params prm(c_);
     prm.set("timeout", budget_ms() ? budget_ms() : 4294967295u);
     prm.set("rlimit", unsigned(std::min<uint64_t>(o_.rlimit, 4294967295u)));
     s.set(prm);
-    if (inc) {
-      for (; inc_n_ < s_.size(); ++inc_n_) s.add(s_[inc_n_]);
-      s.push();
-    } else {
-      for (unsigned i = 0; i < assertions.size(); ++i) s.add(assertions[i]);
-    }
+    s.push();
     if (extra) s.add(*extra);
     z3::check_result r = s.check();
     if (r == z3::unknown) {
       bool out_of_time = o_.timeout_s > 0 && std::chrono::duration<double>(Clock::now() - t0_).count() >= o_.timeout_s;
-      limit_ = out_of_time ? "timeout " + seconds(o_.timeout_s) + " s (while checking depth " + depth(depth_) + ")"
+      limit_ = out_of_time ? "timeout " + seconds(o_.timeout_s) + " s (while checking " + what + ")"
                            : "Z3 returned unknown (" + s.reason_unknown() +
-                                 (o_.rlimit ? "; --rlimit " + std::to_string(o_.rlimit) + " per query" : "") + ") at depth " +
-                                 depth(depth_);
+                                 (o_.rlimit ? "; --rlimit " + std::to_string(o_.rlimit) + " per query" : "") + ") at " +
+                                 what;
     }
     if (r == z3::sat && out) *out = s.get_model();
-    if (inc) s.pop();
+    s.pop();
     return r;
   }
 
@@ -317,7 +314,7 @@ class Bmc {
     // as a lemma when unsat, saves the separate error, property and lock-edge queries.
     {
       z3::expr q = anything_open(fc);
-      auto r = check(s_, &q, nullptr);
+      auto r = check(&q, nullptr);
       if (r == z3::unknown) return false;
       if (r == z3::unsat) {
         s_.push_back(!q);
@@ -331,7 +328,7 @@ class Bmc {
       if (!any.empty()) {
         z3::expr q = z3::mk_or(any);
         z3::model mdl(c_);
-        auto r = check(s_, &q, &mdl);
+        auto r = check(&q, &mdl);
         if (r == z3::unknown) return false;
         if (r == z3::sat) {
           for (size_t n = 0; n < E_.errors.size(); ++n)
@@ -359,7 +356,7 @@ class Bmc {
       if (any.empty()) break;
       z3::expr q = z3::mk_or(any);
       z3::model mdl(c_);
-      auto r = check(s_, &q, &mdl);
+      auto r = check(&q, &mdl);
       if (r == z3::unknown) return false;
       if (r == z3::unsat) {
         s_.push_back(!q);  // a proved lemma: the solver need not rediscover it
@@ -403,6 +400,26 @@ class Bmc {
       for (size_t n = 0; n < E_.edges.size(); ++n)
         if (!edges_.count(E_.edges[n].first)) any.push_back(fc.edges[n]);
     return z3::mk_or(any);
+  }
+
+  // anything_open(fc, true) as separate goals: each open property, then the model errors,
+  // then the new lock-order edges.
+  struct Goal {
+    std::string name;  // for --progress
+    z3::expr cond;
+  };
+  std::vector<Goal> step_goals(const FrameConds& fc) {
+    std::vector<Goal> goals;
+    for (size_t i = 0; i < props_.size(); ++i)
+      if (!found_[i] && props_[i].check != ir::Check::LockOrder) goals.push_back({props_[i].name, fc.bad[i]});
+    z3::expr_vector errors(c_), edges(c_);
+    for (const auto& e : fc.errors) errors.push_back(e);
+    if (lock_order_open() && !static_order_acyclic())
+      for (size_t n = 0; n < E_.edges.size(); ++n)
+        if (!edges_.count(E_.edges[n].first)) edges.push_back(fc.edges[n]);
+    if (!errors.empty()) goals.push_back({"model errors", z3::mk_or(errors)});
+    if (!edges.empty()) goals.push_back({"lock_order", z3::mk_or(edges)});
+    return goals;
   }
 
   // The graph of lock classes, with an edge from each class a thread may hold (by the lock
@@ -461,7 +478,7 @@ class Bmc {
       if (any.empty()) return true;
       z3::expr q = z3::mk_or(any);
       z3::model mdl(c_);
-      auto r = check(s_, &q, &mdl);
+      auto r = check(&q, &mdl);
       if (r == z3::unknown) return false;
       if (r == z3::unsat) return true;
       auto path = decode_path(mdl, k);
@@ -551,7 +568,7 @@ class Bmc {
   // 1: a simple path of length n exists; 0: none; -1: unknown.
   int complete(size_t) {
     z3::expr q = z3::mk_and(simple_);
-    auto r = check(s_, &q, nullptr);
+    auto r = check(&q, nullptr);
     if (r == z3::unknown) return -1;
     return r == z3::sat ? 1 : 0;
   }
@@ -578,11 +595,30 @@ class Bmc {
       if (o_.facts) s.push_back(E_.at(E_.clean_facts, f[j]));
     }
     FrameConds fk = conds(k);
-    z3::expr last = anything_open(fk, true);
+    // One query per open property (the model errors and new lock-order edges as one each),
+    // on one solver: the prefix is bit-blasted once, and each query's goal is small. With
+    // many auxiliary invariants the disjunction of all of them as one goal is far slower.
+    z3::solver st(c_, "QF_BV");
+    for (unsigned i = 0; i < s.size(); ++i) st.add(s[i]);
     z3::model mdl(c_);
-    auto r = check(s, &last, &mdl);
-    if (r == z3::unknown) return -1;
-    if (r == z3::unsat) return 1;
+    std::string what = "the induction step at k = " + std::to_string(k);
+    bool cti = false;
+    auto goals = step_goals(fk);
+    for (size_t g = 0; g < goals.size(); ++g) {
+      if (o_.progress) {
+        fprintf(stderr, "\r\033[Kinduction: step at k = %zu, goal %zu of %zu (%s) after %.1f s", k, g + 1, goals.size(),
+                goals[g].name.c_str(), std::chrono::duration<double>(Clock::now() - t0_).count());
+        fflush(stderr);
+      }
+      auto r = check_pushed(st, &goals[g].cond, &mdl, what);
+      if (r == z3::unknown) return -1;
+      if (r == z3::unsat) st.add(!goals[g].cond);  // a proved lemma for the later goals
+      if (r == z3::sat) {
+        cti = true;
+        break;
+      }
+    }
+    if (!cti) return 1;
     // Keep the counterexample to induction of the deepest k tried, replayed on the Machine.
     std::vector<std::vector<uint8_t>> path;
     for (size_t j = 0; j <= k; ++j) path.push_back(E_.decode(mdl, f[j]));

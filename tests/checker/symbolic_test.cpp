@@ -283,8 +283,10 @@ TEST_CASE("symbolic: an auxiliary invariant over thread positions (at()) proves 
   CHECK(r.exit_code() == 3);
   REQUIRE(r.cti);
   CHECK(r.cti_k == 4);
-  CHECK(r.cti->property == "ref_positive");
-  // The made-up start: the refcount is too low for where the holders are.
+  // The step checks the properties one at a time, in order: the built-in range check
+  // comes before ref_positive and is not inductive either (a get from ref = 4).
+  CHECK(r.cti->property == "range");
+  // The made-up start: the refcount is too high for where the holders are.
   Machine m(*p);
   const auto& t = r.cti->trace;
   int ref = p->kinds[0].first_slot + 1;
@@ -294,8 +296,11 @@ TEST_CASE("symbolic: an auxiliary invariant over thread positions (at()) proves 
     int loc = int(m.get(t.start.data(), p->threads[h].pc_slot));
     for (const auto& l : T.labels) between += l.at == loc && (l.name == "held" || l.name == "put");
   }
-  CHECK(m.get(t.start.data(), ref) < 1 + between);
-  CHECK(m.get(t.steps.back().after.data(), ref) == 0);
+  CHECK(m.get(t.start.data(), ref) > 1 + between);
+  const auto& before_last = t.steps.size() > 1 ? t.steps[t.steps.size() - 2].after : t.start;
+  CHECK(m.get(before_last.data(), ref) == 4);  // the last step is a get
+  REQUIRE(t.steps.back().violation);
+  CHECK(t.steps.back().violation->check == ir::Check::Range);
 
   auto q = regress_check("induction_positions_given_holds");
   auto g = symbolic::check_symbolic(*q, "t.lc", so);
@@ -396,6 +401,27 @@ TEST_CASE("symbolic: a timeout is inconclusive (exit 3), never a pass") {
   r = symbolic::check_symbolic(*big, "final.lc", so);
   CHECK(r.exit_code() == 3);
   CHECK(r.limit == "timeout 0.01 s (while encoding the model)");  // it stopped encoding there
+}
+
+TEST_CASE("symbolic: a Z3 unknown in the induction step says it was the step") {
+  // The base case is a few concrete steps; the step case must factor a 40-bit semiprime
+  // (a = 1000002, b = 999983 is a counterexample to induction), far beyond the rlimit.
+  auto p = lct::compile(R"(model hard_step "an induction step that is factoring";
+int<0..2000000> a = 1;
+int<0..2000000> b = 1;
+thread t { while (true) { atomic { if (a < 2000000) { a = a + 1; } } } }
+thread u { b = 999983; }
+invariant no_factor: a * b != 1000002999949;
+)");
+  auto so = induction(2);
+  so.rlimit = 1000000;
+  auto r = symbolic::check_symbolic(*p, "hs.lc", so);
+  CHECK(r.exit_code() == 3);
+  CHECK(r.outcome == Outcome::LimitHit);
+  CHECK(r.limit.rfind("Z3 returned unknown (", 0) == 0);
+  CHECK(r.limit.find("; --rlimit 1000000 per query) at the induction step at k = 1") != std::string::npos);
+  CHECK(!r.cti);
+  for (const auto& pr : r.properties) CHECK(pr.status == Status::Unknown);
 }
 
 TEST_CASE("symbolic: the facts the induction step assumes hold in every reachable state") {
