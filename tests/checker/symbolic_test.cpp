@@ -276,6 +276,30 @@ TEST_CASE("symbolic: a failed induction step shows its counterexample; an auxili
   for (const auto& pr : g.properties) CHECK(pr.status == Status::Holds);
 }
 
+TEST_CASE("symbolic: the induction step checks an invariant's conjuncts one by one and blames the invariant") {
+  // The step asks about each conjunct separately (x <= 5 is inductive, y <= 5 is not):
+  // the counterexample to induction names the invariant, not a part of it.
+  std::string counters = R"(model conj "two counters";
+int<0..7> x = 0;
+int<0..7> y = 0;
+thread t { while (true) { atomic { if (x < 5) { x = x + 1; y = y + 1; } else { x = 0; y = 0; } } } }
+)";
+  auto p = lct::compile(counters + "invariant first: x >= 0;\ninvariant both: x <= 5 && y <= 5 && x >= 0;\n");
+  auto so = induction(2);
+  auto r = symbolic::check_symbolic(*p, "conj.lc", so);
+  CHECK(r.exit_code() == 3);
+  REQUIRE(r.cti);
+  CHECK(r.cti->property == "both");
+  Machine m(*p);
+  REQUIRE(!r.cti->trace.steps.empty());
+  CHECK(m.get(r.cti->trace.steps.back().after.data(), p->globals[1].slot) == 6);
+  // With y == x among the conjuncts the step is proved.
+  auto q = lct::compile(counters + "invariant both: x <= 5 && y == x && y <= 5;\n");
+  auto g = symbolic::check_symbolic(*q, "conj.lc", so);
+  CHECK(g.note == "proved by k-induction at k = 1");
+  CHECK(g.exit_code() == 0);
+}
+
 TEST_CASE("symbolic: an auxiliary invariant over thread positions (at()) proves a refcount bound") {
   auto p = regress_check("induction_positions_missing_holds");
   auto so = induction(4);
