@@ -692,7 +692,7 @@ struct Encoder::Impl {
 
 Encoder::Encoder(const ir::Program& p, z3::context& c, std::optional<std::chrono::steady_clock::time_point> deadline,
                  bool merge)
-    : X(c), Y(c), inputs(c), trans(c), domain(c), facts(c), clean_facts(c), touch(c), write(c), p_(p), c_(c) {
+    : X(c), Y(c), inputs(c), trans(c), fatal(c), domain(c), facts(c), clean_facts(c), touch(c), write(c), p_(p), c_(c) {
   Impl I(p, c, *this);
   if (merge) {
     merging_ = ir::merging(p);
@@ -780,6 +780,7 @@ Encoder::Encoder(const ir::Program& p, z3::context& c, std::optional<std::chrono
   };
   for (size_t j = 0; j < n; ++j) conj.push_back(Y[j] == raw_of(j, I.pick(writes[j], I.xval[j])));
   trans = z3::mk_and(conj);
+  fatal = z3::mk_or(fatal_some);
   footprints(I, sel);
 
   // Valid raw values (needed where a frame is unconstrained: k-induction).
@@ -846,6 +847,7 @@ Encoder::Encoder(const ir::Program& p, z3::context& c, std::optional<std::chrono
     state_bad.push_back({idx, (p.properties[pi].is_final ? all_done : c.bool_val(true)) && !holds});
   }
   for (const auto& [idx, cond] : state_bad) badv[idx].push_back(cond);
+  for (auto& v : badv) bad_unless_fatal.push_back(z3::mk_or(v));
   // A fatal step ends its path, but the state it leads to is still checked (LANGUAGE.md):
   // its invariants, finals and deadlock, on the one fatal successor the inputs select.
   if (!fatal_some.empty()) {

@@ -46,6 +46,7 @@ class Encoder {
   z3::expr_vector X, Y;
   z3::expr_vector inputs;            // sel (which thread), fch (a choose's branch), the atomic blocks' choice variables
   z3::expr trans;                    // T(X, inputs, Y): the selected thread's enabled step without a fatal violation; Y is its effect
+  z3::expr fatal;                    // F(X, inputs): the selected step has a fatal violation (bad's "state after a fatal step" parts need it)
   z3::expr domain;                   // X holds valid raw values
   // What every reachable state satisfies by construction of the semantics (template over
   // X): the locals' facts at each thread location (model/facts.h), slots no step writes
@@ -58,6 +59,7 @@ class Encoder {
   // run goes on holding locks its position does not say).
   z3::expr clean_facts;
   std::vector<z3::expr> bad;         // per property (properties_of order): X, or a step from X, violates it
+  std::vector<z3::expr> bad_unless_fatal;  // the same without the state after a fatal step: bad when !fatal
   std::vector<std::pair<std::pair<int, int>, z3::expr>> edges;  // (held, acquired) lock slots -> condition over X (one per pair)
   std::vector<ModelErrorCond> errors;  // run-time model errors reachable from X
   // Peephole partial-order reduction: the shared slots a thread's next step may touch
