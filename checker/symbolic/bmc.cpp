@@ -408,55 +408,25 @@ class Bmc {
     return z3::mk_or(any);
   }
 
-  // anything_open(fc, true) as separate goals: each open property, then the model errors,
-  // then the new lock-order edges.
   struct Goal {
     std::string name;  // for --progress
     z3::expr cond;
   };
-  // An invariant's violation condition is split further into its top-level disjuncts (its
-  // conjuncts, one per instance of a forall): the step for one vdev of a_vdev_users in the
-  // iommufd scaffold is several times faster than for both at once. (A built-in check's
-  // condition is a disjunction over the model's actions: thousands of tiny queries.)
+  // anything_open(fc, true) as separate goals: each open property (without its "state
+  // after a fatal step" part when `no_fatal`), the model errors, the new lock-order edges.
   std::vector<Goal> step_goals(const FrameConds& fc, bool no_fatal) {
     std::vector<Goal> goals;
-    auto add = [&](const std::string& name, const z3::expr& cond, bool split) {
-      std::vector<z3::expr> parts;
-      if (split) disjuncts(cond, &parts);
-      else parts.push_back(cond);
-      for (size_t n = 0; n < parts.size(); ++n)
-        goals.push_back({parts.size() == 1 ? name : name + " (part " + std::to_string(n + 1) + " of " + std::to_string(parts.size()) + ")",
-                         parts[n]});
-    };
     for (size_t i = 0; i < props_.size(); ++i)
       if (!found_[i] && props_[i].check != ir::Check::LockOrder)
-        add(props_[i].name, no_fatal ? fc.bad_unless_fatal[i] : fc.bad[i],
-            props_[i].check == ir::Check::Invariant || props_[i].check == ir::Check::Final);
+        goals.push_back({props_[i].name, no_fatal ? fc.bad_unless_fatal[i] : fc.bad[i]});
     z3::expr_vector errors(c_), edges(c_);
     for (const auto& e : fc.errors) errors.push_back(e);
     if (lock_order_open() && !static_order_acyclic())
       for (size_t n = 0; n < E_.edges.size(); ++n)
         if (!edges_.count(E_.edges[n].first)) edges.push_back(fc.edges[n]);
-    if (!errors.empty()) add("model errors", z3::mk_or(errors), false);
-    if (!edges.empty()) add("lock_order", z3::mk_or(edges), false);
+    if (!errors.empty()) goals.push_back({"model errors", z3::mk_or(errors)});
+    if (!edges.empty()) goals.push_back({"lock_order", z3::mk_or(edges)});
     return goals;
-  }
-  // e as a disjunction: or(a, b) and not(and(a, b)) split, not(not(a)) is a.
-  static void disjuncts(const z3::expr& e, std::vector<z3::expr>* out) {
-    auto kind = [](const z3::expr& x) { return x.is_app() ? x.decl().decl_kind() : Z3_OP_UNINTERPRETED; };
-    if (kind(e) == Z3_OP_OR) {
-      for (unsigned a = 0; a < e.num_args(); ++a) disjuncts(e.arg(a), out);
-      return;
-    }
-    if (kind(e) == Z3_OP_NOT) {
-      z3::expr x = e.arg(0);
-      if (kind(x) == Z3_OP_AND) {
-        for (unsigned a = 0; a < x.num_args(); ++a) disjuncts(!x.arg(a), out);
-        return;
-      }
-      if (kind(x) == Z3_OP_NOT) return disjuncts(x.arg(0), out);
-    }
-    out->push_back(e);
   }
 
   // The graph of lock classes, with an edge from each class a thread may hold (by the lock

@@ -276,9 +276,9 @@ TEST_CASE("symbolic: a failed induction step shows its counterexample; an auxili
   for (const auto& pr : g.properties) CHECK(pr.status == Status::Holds);
 }
 
-TEST_CASE("symbolic: the induction step checks an invariant's conjuncts one by one and blames the invariant") {
-  // The step asks about each conjunct separately (x <= 5 is inductive, y <= 5 is not):
-  // the counterexample to induction names the invariant, not a part of it.
+TEST_CASE("symbolic: the induction step blames the invariant with a conjunct that is not inductive") {
+  // The step asks about one property at a time: 'first' is inductive; of 'both', x <= 5
+  // is and y <= 5 is not.
   std::string counters = R"(model conj "two counters";
 int<0..7> x = 0;
 int<0..7> y = 0;
