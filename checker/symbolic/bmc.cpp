@@ -392,19 +392,13 @@ class Bmc {
     return lock_edges(k, fc);
   }
 
-  // New lock-order edges reachable at frame k; a cycle among the edges is a violation.
   // A run-time model error, a property not yet violated, or a lock-order edge not yet seen
   // (while lock_order is open), at one frame.
   // `step`: for the induction step, which need not look at lock-order edges when every
   // edge the model could ever take leaves the order acyclic.
   z3::expr anything_open(const FrameConds& fc, bool step = false) {
     z3::expr_vector any(c_);
-    for (const auto& e : fc.errors) any.push_back(e);
-    for (size_t i = 0; i < props_.size(); ++i)
-      if (!found_[i] && props_[i].check != ir::Check::LockOrder) any.push_back(fc.bad[i]);
-    if (lock_order_open() && !(step && static_order_acyclic()))
-      for (size_t n = 0; n < E_.edges.size(); ++n)
-        if (!edges_.count(E_.edges[n].first)) any.push_back(fc.edges[n]);
+    for (const auto& g : open_goals(fc, step, false)) any.push_back(g.cond);
     return z3::mk_or(any);
   }
 
@@ -412,16 +406,17 @@ class Bmc {
     std::string name;  // for --progress
     z3::expr cond;
   };
-  // anything_open(fc, true) as separate goals: each open property (without its "state
-  // after a fatal step" part when `no_fatal`), the model errors, the new lock-order edges.
-  std::vector<Goal> step_goals(const FrameConds& fc, bool no_fatal) {
+  // What anything_open asks, as separate goals (the induction step asks them one by one):
+  // each open property (without its "state after a fatal step" part when `no_fatal`), the
+  // model errors, the new lock-order edges.
+  std::vector<Goal> open_goals(const FrameConds& fc, bool step, bool no_fatal) {
     std::vector<Goal> goals;
     for (size_t i = 0; i < props_.size(); ++i)
       if (!found_[i] && props_[i].check != ir::Check::LockOrder)
         goals.push_back({props_[i].name, no_fatal ? fc.bad_unless_fatal[i] : fc.bad[i]});
     z3::expr_vector errors(c_), edges(c_);
     for (const auto& e : fc.errors) errors.push_back(e);
-    if (lock_order_open() && !static_order_acyclic())
+    if (lock_order_open() && !(step && static_order_acyclic()))
       for (size_t n = 0; n < E_.edges.size(); ++n)
         if (!edges_.count(E_.edges[n].first)) edges.push_back(fc.edges[n]);
     if (!errors.empty()) goals.push_back({"model errors", z3::mk_or(errors)});
@@ -471,6 +466,7 @@ class Bmc {
   }
   bool lock_order_open() const { return lock_order_index() < props_.size() && !found_[lock_order_index()]; }
 
+  // New lock-order edges reachable at frame k; a cycle among the edges is a violation.
   bool lock_edges(uint32_t k, const FrameConds& fc) {
     if (!lock_order_open()) return true;
     size_t lo = lock_order_index();
@@ -602,7 +598,7 @@ class Bmc {
       if (o_.facts) s.push_back(E_.at(E_.clean_facts, f[j]));
     }
     FrameConds fk = conds(k);
-    // One query per goal (step_goals) on one solver: the prefix is bit-blasted once and
+    // One query per goal (open_goals) on one solver: the prefix is bit-blasted once and
     // each query's goal is small. With many auxiliary invariants the disjunction of all of
     // them as one goal is far slower. (Asserting each goal proved as a lemma for the next
     // made the iommufd scaffold's step slower, not faster: measured, left out.)
@@ -623,7 +619,7 @@ class Bmc {
     auto nofatal = check_pushed(st, &*fk.fatal, nullptr, what);
     if (nofatal == z3::unknown) return -1;
     bool cti = false;
-    auto goals = step_goals(fk, nofatal == z3::unsat);
+    auto goals = open_goals(fk, true, nofatal == z3::unsat);
     for (size_t g = 0; g < goals.size(); ++g) {
       if (o_.progress) {
         fprintf(stderr, "\r\033[Kinduction: step at k = %zu, goal %zu of %zu (%s) after %.1f s", k, g + 1, goals.size(),
