@@ -23,6 +23,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+from bench import lifecheck_path  # noqa: E402
 
 
 def run(cmd, out_path, timeout):
@@ -70,9 +72,9 @@ def main(argv=None):
     ap.add_argument("--timeout", type=float, default=7200.0, help="seconds per run")
     ap.add_argument("--write", action="store_true")
     a = ap.parse_args(argv)
-    exe = os.environ.get("LIFECHECK", os.path.join(ROOT, "build", "lifecheck"))
-    if not os.path.exists(exe):
-        print(f"proof.py: {exe} not built", file=sys.stderr)
+    exe = lifecheck_path()
+    if not exe:
+        print("proof.py: lifecheck not built (set $LIFECHECK or build build/lifecheck)", file=sys.stderr)
         return 2
     work = os.path.join(HERE, "work")
     os.makedirs(work, exist_ok=True)

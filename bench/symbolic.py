@@ -32,7 +32,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import gen  # noqa: E402
-from bench import sh  # noqa: E402
+from bench import lifecheck_path, sh  # noqa: E402
 
 DEPTHS = (5, 10, 20, 40)
 
@@ -137,9 +137,9 @@ def main(argv=None):
                     help="also run BMC with --merge: time to the counterexample, in merged steps")
     ap.add_argument("--write", action="store_true")
     a = ap.parse_args(argv)
-    exe = os.environ.get("LIFECHECK", os.path.join(ROOT, "build", "lifecheck"))
-    if not os.path.exists(exe):
-        print(f"symbolic.py: {exe} not built", file=sys.stderr)
+    exe = lifecheck_path()
+    if not exe:
+        print("symbolic.py: lifecheck not built (set $LIFECHECK or build build/lifecheck)", file=sys.stderr)
         return 2
     work = os.path.join(HERE, "work")
     os.makedirs(work, exist_ok=True)
