@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "checker/trace.h"
+#include "model/trace.h"
 
 namespace lc {
 

@@ -29,6 +29,7 @@ struct Machine::Ctx {
   bool has_also = false;       // a lock_misuse that a later fatal violation displaced from v
   Violation also;
   std::vector<Event>* events = nullptr;
+  bool refused = false;        // the step monitor forbids this step
   bool model_error = false;
   std::string me_msg;
   Span me_span;
@@ -58,10 +59,12 @@ struct Machine::Ctx {
   }
 };
 
-Machine::Machine(const ir::Program& p, const EntryConstraint* constraint) : p_(p), constraint_(constraint) {
-  cursor_off_ = p.state_size;
-  size_ = p.state_size + (constraint ? 2 * p.threads.size() : 0);
+Machine::Machine(const ir::Program& p, const StepMonitor* monitor, MachineOptions o)
+    : p_(p), monitor_(monitor), opts_(o) {
+  size_ = p.state_size + (monitor ? monitor->bytes() : 0);
   init_state_.assign(size_, 0);
+  for (size_t j = 0; j < p.slots.size(); ++j)
+    if (p.slots[j].type == ir::Type::Ptr) ptr_slots_.push_back(int(j));
   for (const auto& g : p.globals)
     for (int i = 0; i < std::max(1, g.len); ++i) {
       int slot = g.slot + i;
@@ -71,7 +74,13 @@ Machine::Machine(const ir::Program& p, const EntryConstraint* constraint) : p_(p
   for (const auto& th : p.threads)
     set_raw(init_state_.data(), th.pc_slot, uint64_t(p.tmpls[th.tmpl].entry));
   if (p.init_tmpl >= 0) set_raw(init_state_.data(), p.init_pc_slot, uint64_t(p.tmpls[p.init_tmpl].entry));
+  if (monitor) monitor->start(*this, init_state_.data());
 }
+
+// A copy shares the program and the monitor; its scratch buffers are its own.
+Machine::Machine(const Machine& o)
+    : p_(o.p_), monitor_(o.monitor_), opts_(o.opts_), size_(o.size_), init_state_(o.init_state_),
+      ptr_slots_(o.ptr_slots_) {}
 
 int64_t Machine::get(const uint8_t* s, int slot) const {
   const ir::Slot& sl = p_.slots[slot];
@@ -277,13 +286,6 @@ int64_t Machine::eval(int e, Ctx& c) const {
   }
 }
 
-int Machine::cursor(const uint8_t* s, int thread) const {
-  if (!constraint_) return 0;
-  uint16_t v;
-  memcpy(&v, s + cursor_off_ + 2 * thread, 2);
-  return v;
-}
-
 bool Machine::enabled(const uint8_t* s, int t, const ir::Action& a, bool* errored, int* relock) const {
   Ctx c;
   c.s = const_cast<uint8_t*>(s);  // evaluation only reads
@@ -308,13 +310,6 @@ bool Machine::enabled(const uint8_t* s, int t, const ir::Action& a, bool* errore
       if (c.failed) { *errored = true; return a.branch_value; }  // report the error once
       return (v != 0) == a.branch_value;
     }
-    case Act::Call:
-      if (constraint_ && t < threads() && constraint_->observed_fn[a.callee]) {
-        int k = cursor(s, t);
-        const auto& seq = constraint_->sequence[t];
-        return k < int(seq.size()) && seq[k] == a.callee;
-      }
-      return true;
     default: return true;
   }
 }
@@ -349,6 +344,10 @@ void Machine::apply(Ctx& c, int t, const ir::Action& a, StepSink& sink, bool gua
       const ir::Kind& k = p_.kinds[a.kind_id];
       int i = 0;
       while (i < k.max && get(c.s, k.first_slot + i * k.stride) != ir::kUnallocated) ++i;
+      if (i == k.max && opts_.reuse_freed) {
+        int r = unreferenced_freed(c.s, k);
+        if (r >= 0) i = r;
+      }
       if (i == k.max) {
         c.error("'new " + k.name + "' exceeds max " + std::to_string(k.max) + " (raise 'max' in object " + k.name + ")",
                 a.span);
@@ -395,6 +394,7 @@ void Machine::apply(Ctx& c, int t, const ir::Action& a, StepSink& sink, bool gua
       }
       set_raw(c.s, base, ir::kFreed);
       c.event(Event::Free, ptr);
+      if (monitor_) monitor_->freed(*this, c.s, ptr);
       break;
     }
     case Act::Lock: {
@@ -461,9 +461,9 @@ void Machine::apply(Ctx& c, int t, const ir::Action& a, StepSink& sink, bool gua
         int_range(a.binds[i].first, slot, &lo, &hi);
         if (!store(c, slot, vals[i], lo, hi, p_.exprs[a.binds[i].second].span)) return;
       }
-      if (constraint_ && t < threads() && constraint_->observed_fn[a.callee]) {
-        uint16_t k = uint16_t(cursor(c.s, t) + 1);
-        memcpy(c.s + cursor_off_ + 2 * t, &k, 2);
+      if (monitor_ && t < threads() && !monitor_->enter(*this, c.s, t, a.callee, vals, n)) {
+        c.refused = true;
+        return;
       }
       break;
     }
@@ -477,6 +477,10 @@ void Machine::apply(Ctx& c, int t, const ir::Action& a, StepSink& sink, bool gua
         c.violate(Check::Range, "returned value " + std::to_string(v) + " is outside the result type int<" +
                                     std::to_string(a.lo) + ".." + std::to_string(a.hi) + "> of " + p_.fns[a.callee] + "()",
                   a.span);
+        return;
+      }
+      if (monitor_ && t < threads() && !monitor_->leave(*this, c.s, t, a.callee, a.expr >= 0, v)) {
+        c.refused = true;
         return;
       }
       for (uint32_t i = a.clear_lo; i < a.clear_hi; ++i) set_raw(c.s, c.local_base + int(i), 0);
@@ -556,6 +560,12 @@ void Machine::run(const uint8_t* s, int t, StepSink& sink, bool record, int* ord
     StepInfo info;
     info.thread = t;
     apply(c, t, a, sink, errored);
+    if (c.refused) {
+      sink.refused(t);
+      acts.resize(acts_mark);
+      events.resize(ev_mark);
+      continue;
+    }
     if (c.model_error) {
       sink.model_error(c.me_span, c.me_msg);
       aborted_ = true;
@@ -625,6 +635,10 @@ void Machine::successors(const uint8_t* s, StepSink& sink, bool record) const {
     const ir::ThreadTmpl& T = p_.tmpls[p_.threads[t].tmpl];
     int loc = int(get(s, p_.threads[t].pc_slot));
     if (loc == T.end) continue;
+    if (monitor_ && !monitor_->may_run(*this, s, t)) {
+      sink.refused(t);
+      continue;
+    }
     run(s, t, sink, record, &ordinal, acts, events, nullptr, 0);
     if (aborted_) return;
   }
@@ -640,11 +654,52 @@ bool Machine::all_finished(const uint8_t* s) const {
   return true;
 }
 
+bool Machine::complete(const uint8_t* s) const {
+  return all_finished(s) && (!monitor_ || monitor_->accepting(*this, s));
+}
+
+void Machine::restart(uint8_t* s, int thread) const {
+  set_raw(s, p_.threads[thread].pc_slot, uint64_t(p_.tmpls[p_.threads[thread].tmpl].entry));
+}
+
+int Machine::unreferenced_freed(const uint8_t* s, const ir::Kind& k) const {
+  std::vector<bool> referenced(k.max, false);
+  for (int slot : ptr_slots_) {
+    int64_t v = get(s, slot);
+    if (v <= k.first_gid || v > k.first_gid + k.max) continue;
+    int64_t holder = p_.instance_of_slot(slot);  // a field of a dead instance refers to nothing
+    if (holder) {
+      const ir::Kind& hk = p_.kinds[p_.gid_kind[holder - 1]];
+      if (get(s, hk.first_slot + int(holder - 1 - hk.first_gid) * hk.stride) != ir::kAlive) continue;
+    }
+    referenced[v - k.first_gid - 1] = true;
+  }
+  for (int i = 0; i < k.max; ++i)
+    if (!referenced[i] && get(s, k.first_slot + i * k.stride) == ir::kFreed) return i;
+  return -1;
+}
+
 std::vector<Blocked> Machine::blocked(const uint8_t* s) const {
   std::vector<Blocked> out;
   for (int t = 0; t < threads(); ++t) {
     if (finished(s, t)) continue;
     const ir::Location& L = location(t, pc(s, t));
+    if (monitor_) {  // a step the model could take but the monitor forbids
+      bool can = monitor_->may_run(*this, s, t) ? false : true;
+      for (const auto& a : L.actions) {
+        bool errored = false;
+        int relock = -1;
+        can = can || enabled(s, t, a, &errored, &relock);
+      }
+      if (can) {
+        Blocked b;
+        b.thread = t;
+        b.kind = Blocked::Monitor;
+        b.span = L.actions.empty() ? p_.tmpls[p_.threads[t].tmpl].span : L.actions[0].span;
+        out.push_back(b);
+        continue;
+      }
+    }
     for (const auto& a : L.actions) {
       Blocked b;
       b.thread = t;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "model/ir.h"
+#include "model/monitor.h"
 
 namespace lc {
 
@@ -40,7 +41,7 @@ struct ActRef {
 // Why a thread cannot step in a state.
 struct Blocked {
   int thread = 0;
-  enum Kind { Lock, Wait, Relock } kind = Lock;
+  enum Kind { Lock, Wait, Relock, Monitor } kind = Lock;  // Monitor: the step monitor forbids its step
   int lock_slot = -1;
   int holder = -1;        // thread index holding the lock (-1 none)
   Span span;              // the blocking statement (wait condition for Wait)
@@ -67,23 +68,31 @@ class StepSink {
   virtual void state_violation(const Violation& v) {}
   // A model error found at run time (new past max, a blocked atomic block).
   virtual void model_error(Span at, const std::string& message) {}
+  // The step monitor forbade a step of `thread` that the model alone would take (so a
+  // state without successors is a dead end of the product, not a deadlock).
+  virtual void refused(int thread) {}
 };
 
-// Restricts each thread to an observed sequence of function entries (trace replay and
-// predictive analysis): a Call into an observed function is enabled only when it is the
-// thread's next observed entry. Calls into other functions are unconstrained.
-struct EntryConstraint {
-  std::vector<bool> observed_fn;            // per function index
-  std::vector<std::vector<int>> sequence;   // per thread instance: function indices
+struct MachineOptions {
+  // `new` may reuse a freed instance that no pointer in the state refers to any more, once
+  // every instance of the kind has been allocated (replay of long captures: the kernel
+  // reuses memory too). Off for checking: there, `max` bounds the instances ever made.
+  bool reuse_freed = false;
 };
 
-// Not thread-safe: a search thread uses its own Machine (they are cheap to make).
+// Not thread-safe: a search thread uses its own copy (they are cheap to make).
 class Machine {
  public:
-  explicit Machine(const ir::Program& p, const EntryConstraint* constraint = nullptr);
+  explicit Machine(const ir::Program& p, const StepMonitor* monitor = nullptr, MachineOptions o = {});
+  Machine(const Machine& o);
+  Machine& operator=(const Machine&) = delete;
   const ir::Program& program() const { return p_; }
-  // Bytes per state (with the entry-constraint cursors, when constrained).
+  const StepMonitor* monitor() const { return monitor_; }
+  // Bytes per state: the model's slots, then the monitor's bytes.
   size_t state_size() const { return size_; }
+  size_t monitor_offset() const { return p_.state_size; }
+  uint8_t* monitor_bytes(uint8_t* s) const { return s + p_.state_size; }
+  const uint8_t* monitor_bytes(const uint8_t* s) const { return s + p_.state_size; }
   int threads() const { return int(p_.threads.size()); }
 
   // Initial states: all-zero memory with globals initialised, then the init block run
@@ -94,6 +103,12 @@ class Machine {
 
   bool finished(const uint8_t* s, int thread) const;
   bool all_finished(const uint8_t* s) const;
+  // A run may end here: every thread finished and the monitor (if any) accepts. Finals are
+  // checked only in complete states.
+  bool complete(const uint8_t* s) const;
+  // Sets a finished thread back to its entry (replay: a new task reuses the instance). Its
+  // locals were cleared when it finished.
+  void restart(uint8_t* s, int thread) const;
   // The reason each unfinished thread cannot step (call on a state without successors).
   std::vector<Blocked> blocked(const uint8_t* s) const;
   // Evaluates property `i` (ghost view). Returns 1 holds, 0 violated, -1 the evaluation
@@ -105,7 +120,6 @@ class Machine {
   int lock_holder(const uint8_t* s, int lock_slot) const { return int(get(s, lock_slot)) - 1; }
   // Locks held by `thread` (lock slots, in slot order).
   std::vector<int> held_locks(const uint8_t* s, int thread) const;
-  int cursor(const uint8_t* s, int thread) const;
   // The thread index the init block runs as (one past the last thread).
   int init_thread() const { return threads(); }
   const ir::Location& location(int thread, int loc) const;
@@ -129,11 +143,16 @@ class Machine {
   int pc_slot(int t) const { return t == threads() ? p_.init_pc_slot : p_.threads[t].pc_slot; }
   int local_base(int t) const { return t == threads() ? p_.init_local_base : p_.threads[t].local_base; }
 
+  // A freed instance of kind k that no pointer slot (globals, locals, fields of live
+  // instances) refers to, or -1 (MachineOptions::reuse_freed).
+  int unreferenced_freed(const uint8_t* s, const ir::Kind& k) const;
+
   const ir::Program& p_;
-  const EntryConstraint* constraint_;
+  const StepMonitor* monitor_;
+  MachineOptions opts_;
   size_t size_;
-  size_t cursor_off_;
   std::vector<uint8_t> init_state_;
+  std::vector<int> ptr_slots_;  // slots that hold pointers (reuse_freed)
   // Scratch states per atomic depth. A deque: growing it (a deeper atomic step) must not
   // move the buffers that shallower frames of run() still use. One Machine per thread.
   mutable std::deque<std::vector<uint8_t>> pool_;

@@ -7,7 +7,7 @@
 #include <set>
 
 #include "checker/explicit/state_store.h"
-#include "checker/trace.h"
+#include "model/trace.h"
 #include "model/merge.h"
 
 namespace lc {

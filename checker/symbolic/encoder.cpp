@@ -9,7 +9,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "checker/trace.h"
+#include "model/trace.h"
 #include "model/facts.h"
 #include "model/merge.h"
 

@@ -103,22 +103,30 @@ TEST_CASE("machine: relocking an own lock is reported on the state") {
   CHECK(b[0].kind == Blocked::Relock);
 }
 
-TEST_CASE("machine: an entry constraint restricts a thread to an observed call sequence") {
+TEST_CASE("machine: an entry monitor restricts a thread to an observed call sequence and accepts at its end") {
   auto p = lct::compile(
       "int x = 0;\nfn iommufd_object_remove() { x = x + 1; }\nfn iommufd_device_unbind() { x = x + 10; }\n"
       "thread t { choose { iommufd_object_remove(); } or { iommufd_device_unbind(); } }\n");
-  EntryConstraint ec;
-  ec.observed_fn.assign(p->fns.size(), true);
-  ec.sequence = {{p->fn_index("iommufd_device_unbind")}};
-  Machine m(*p, &ec);
+  EntryMonitor em;
+  em.observed_fn.assign(p->fns.size(), true);
+  em.sequence = {{p->fn_index("iommufd_device_unbind")}};
+  Machine m(*p, &em);
   CHECK(m.state_size() == p->state_size + 2);
   auto c1 = succ(m, initial(m));   // choose: two branches
   REQUIRE(c1.states.size() == 2);
+  CHECK(!m.complete(c1.states[1].data()));
   auto blocked = succ(m, c1.states[0]);  // branch 1 would enter iommufd_object_remove: not observed next
   CHECK(blocked.states.empty());
+  auto why = m.blocked(c1.states[0].data());
+  REQUIRE(why.size() == 1);
+  CHECK(why[0].kind == Blocked::Monitor);  // a dead end of the product, not a model deadlock
   auto ok = succ(m, c1.states[1]);
   REQUIRE(ok.states.size() == 1);
-  CHECK(m.cursor(ok.states[0].data(), 0) == 1);
+  CHECK(em.cursor(m, ok.states[0].data(), 0) == 1);
+  auto rest = succ(m, ok.states[0]);
+  while (!rest.states.empty() && !m.all_finished(rest.states[0].data())) rest = succ(m, rest.states[0]);
+  REQUIRE(rest.states.size() == 1);
+  CHECK(m.complete(rest.states[0].data()));  // finished, and every observed entry made
 }
 
 TEST_CASE("machine: new past max is a model error, not a violation") {

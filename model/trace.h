@@ -1,5 +1,5 @@
-// The one trace type: a counterexample from any engine (and, later, a replayed ftrace
-// capture) is a sequence of steps, each a thread executing one or more IR actions.
+// The one trace type: a counterexample from any engine and a replayed ftrace capture are
+// a sequence of steps, each a thread executing one or more IR actions.
 #pragma once
 #include <optional>
 #include <vector>
@@ -15,6 +15,7 @@ struct TraceStep {
   std::vector<Event> events;       // allocations, frees, lock operations
   std::vector<uint8_t> after;      // the state after the step
   std::optional<Violation> violation;
+  std::vector<Observed> observed;  // replay: the captured events this step matched, in order
 };
 
 struct Trace {

@@ -1,4 +1,4 @@
-#include "checker/trace.h"
+#include "model/trace.h"
 
 #include <cstring>
 #include <functional>
@@ -22,6 +22,16 @@ struct Recorder : StepSink {
     if (info.violation) step.violation = *info.violation;
   }
 };
+
+// What each step matched of a capture, when the Machine runs with a monitor.
+void note_observed(const Machine& m, Trace* t) {
+  if (!m.monitor()) return;
+  const std::vector<uint8_t>* before = &t->start;
+  for (auto& st : t->steps) {
+    if (before->size() == m.state_size()) st.observed = m.monitor()->matched(m, before->data(), st.after.data());
+    before = &st.after;
+  }
+}
 
 }  // namespace
 
@@ -69,6 +79,7 @@ bool rebuild_trace(const Machine& m, const std::vector<std::vector<uint8_t>>& pa
     if (!r.found) return false;
     out->steps.push_back(r.step);
   }
+  note_observed(m, out);
   return true;
 }
 
