@@ -108,6 +108,14 @@ struct ConstDecl {
   ExprP value;
 };
 
+// One line of the `trace { }` section (how a capture maps to the model).
+struct TraceRule {
+  enum Kind { Task, Kernel, Silent, Event, Field, Result } kind = Task;
+  std::string key, value;     // task "PATTERN" = THREAD; kernel FN = KERNEL_FN; silent FN;
+  bool ret = false;           // event "NAME" = [return] FN; field "NAME" = FIELD; result "NAME" = FN
+  Span span, key_span, value_span;
+};
+
 struct Model {
   std::string name, title;
   Span name_span;
@@ -118,6 +126,7 @@ struct Model {
   std::vector<ThreadDecl> threads;
   std::vector<PropertyDecl> properties;
   std::vector<ExpectDecl> expects;
+  std::vector<TraceRule> trace;  // the `trace { }` section, if any
   bool has_init = false;
   std::vector<StmtP> init;
   Span init_span, init_close;

@@ -35,6 +35,8 @@ struct StepCtx {
 class Compiler {
  public:
   Compiler(const ast::Model& m, std::shared_ptr<const SourceFile> f, Diagnostics& d);
+  const std::map<std::string, int>* instances = &kNoInstances;  // CompileOptions::instances
+  static inline const std::map<std::string, int> kNoInstances;
   std::unique_ptr<ir::Program> run();
 
   // ---- sema.cpp ----
@@ -50,6 +52,7 @@ class Compiler {
   bool assignable(const Ty& to, const Ty& from, Span at, const std::string& what);
   std::string ty_name(const Ty& t) const;
   void properties_and_expects();
+  void trace_map();                                // the `trace { }` section -> Program::trace_map
 
   // ---- positions.cpp: at(), in(), done(), T.x in properties ----
   struct Reach {

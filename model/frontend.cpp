@@ -9,7 +9,7 @@
 
 namespace lc {
 
-Loaded load_model_text(const std::string& name, const std::string& text) {
+Loaded load_model_text(const std::string& name, const std::string& text, const CompileOptions& opts) {
   auto file = std::make_shared<const SourceFile>(name, text);
   Diagnostics diags(file);
   Loaded out;
@@ -18,7 +18,7 @@ Loaded load_model_text(const std::string& name, const std::string& text) {
   if (!diags.has_errors()) model = parse(tokens, diags);  // a skipped bad character would cascade
   // Declarations are still checked after syntax errors only when the file parsed far
   // enough to be meaningful; a half-parsed file would mostly produce noise.
-  if (!diags.has_errors()) out.program = compile(model, file, diags);
+  if (!diags.has_errors()) out.program = compile(model, file, diags, opts);
   if (diags.has_errors()) {
     out.program.reset();
     out.diagnostics = diags.render();
@@ -27,7 +27,7 @@ Loaded load_model_text(const std::string& name, const std::string& text) {
   return out;
 }
 
-Loaded load_model_file(const std::string& path) {
+Loaded load_model_file(const std::string& path, const CompileOptions& opts) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     Loaded out;
@@ -44,7 +44,7 @@ Loaded load_model_file(const std::string& path) {
     out.errors = 1;
     return out;
   }
-  return load_model_text(path, text);
+  return load_model_text(path, text, opts);
 }
 
 }  // namespace lc

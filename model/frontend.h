@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include "model/compile.h"
 #include "model/ir.h"
 
 namespace lc {
@@ -14,8 +15,8 @@ struct Loaded {
 };
 
 // Reads, lexes, parses and compiles `path`.
-Loaded load_model_file(const std::string& path);
+Loaded load_model_file(const std::string& path, const CompileOptions& opts = {});
 // The same for text already in memory (tests); `name` is shown in diagnostics.
-Loaded load_model_text(const std::string& name, const std::string& text);
+Loaded load_model_text(const std::string& name, const std::string& text, const CompileOptions& opts = {});
 
 }  // namespace lc

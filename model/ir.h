@@ -187,6 +187,43 @@ struct ThreadVar {
 };
 // (T.f.x: the x of T's call of f.)
 
+// A function as declared: the replayer binds trace fields to parameters by name and
+// compares return values with the result.
+struct FnSig {
+  struct Value {
+    std::string name;
+    Type type = Type::Int;
+    int kind = -1;                 // Ptr: target kind (-1 any*)
+    int64_t lo = 0, hi = 0;        // Int: declared range
+  };
+  std::vector<Value> params;
+  bool has_result = false;
+  Value result;
+  Span span;                       // the function's name
+};
+
+// The model's `trace { }` section (docs/language.md): how the tasks, events and fields of a
+// capture map to it where the kernel's own names do not say.
+struct TraceMap {
+  struct TaskRule {
+    std::string pattern;           // glob over the task name ("iommufd-*")
+    int tmpl = 0;                  // the thread template its tasks run
+    Span span;
+  };
+  std::vector<TaskRule> tasks;     // the first rule that matches a task's name wins
+  struct EventRule {
+    std::string event;             // probe or tracepoint name ("obj_remove", "iofd/obj_remove")
+    int fn = 0;                    // the function it is the entry (or return) of
+    bool ret = false;
+    Span span;
+  };
+  std::vector<EventRule> events;
+  std::vector<std::string> kernel;  // per function: the kernel function it stands for ("" = its own name)
+  std::vector<bool> silent;         // per function: never expected in a capture (inlined)
+  std::vector<std::pair<std::string, std::string>> fields;  // a capture's field name -> the model's field name
+  std::vector<std::pair<int, std::string>> results;         // function -> the return probe field with its result
+};
+
 struct Expect {
   std::string name;
   bool violated = false;
@@ -204,6 +241,7 @@ struct Program {
   std::vector<Global> globals;
   std::vector<int> lock_slots;               // every lock slot, for held-lock scans
   std::vector<std::string> fns;              // function names (kernel function names)
+  std::vector<FnSig> sigs;                   // per function: parameters and result
   std::vector<std::vector<int>> stacks;      // call stacks: function indices, outermost first
   std::vector<ThreadTmpl> tmpls;             // threads; the init block (if any) is the last
   std::vector<ThreadInst> threads;           // instances of the non-init templates
@@ -211,6 +249,7 @@ struct Program {
   int init_pc_slot = -1, init_local_base = 0;
   std::vector<Property> properties;
   std::vector<Expect> expects;
+  TraceMap trace_map;
   std::vector<Position> positions;           // Op::At operands
   std::vector<ThreadVar> thread_vars;        // Op::ThreadVar operands
 

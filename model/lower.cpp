@@ -111,8 +111,13 @@ void Compiler::check_fns() {
       if (!always_returns(fd.body)) d.error(fd.close_span, fd.name + "() can reach its end without returning a value");
     }
     frames.push_back({int(fi), -1, 0, 0, ret, fd.has_result, {}, 0});
+    ir::FnSig& sig = P->sigs[fi];
+    sig.span = fd.name_span;
+    sig.has_result = fd.has_result;
+    if (fd.has_result) sig.result = {"", ret.t, ret.kind, ret.lo, ret.hi};
     for (const auto& p : fd.params) {
       Ty t = type_of(p.type, false);
+      sig.params.push_back({p.name, t.t, t.kind, t.lo, t.hi});
       if (scopes.back().count(p.name)) d.error(p.name_span, "parameter '" + p.name + "' is declared twice");
       scopes.back()[p.name] = {alloc_local(p.name, t), t};
     }
@@ -166,6 +171,10 @@ void Compiler::lower_threads() {
       auto n = const_int(*th.count, "a thread count");
       if (n && (*n < 1 || *n > 16)) d.error(th.count->span, "a thread array has between 1 and 16 instances");
       else if (n) t.count = int(*n);
+    }
+    if (auto it = instances->find(th.name); it != instances->end()) {
+      t.is_array = true;  // named T[i] like an array's instances
+      t.count = std::clamp(it->second, 1, CompileOptions::kMaxInstances);
     }
     P->tmpls.push_back(std::move(t));
     tmpl_index = int(P->tmpls.size()) - 1;
@@ -668,8 +677,9 @@ void Compiler::layout() {
 
 namespace lc {
 std::unique_ptr<ir::Program> compile(const ast::Model& model, std::shared_ptr<const SourceFile> file,
-                                     Diagnostics& diags) {
+                                     Diagnostics& diags, const CompileOptions& opts) {
   detail::Compiler c(model, std::move(file), diags);
+  c.instances = &opts.instances;
   return c.run();
 }
 }  // namespace lc

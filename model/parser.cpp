@@ -156,6 +156,19 @@ class Parser {
       f.body = block(&f.close_span);
       f.span = from(start);
       m.fns.push_back(std::move(f));
+    } else if (at_word("trace") && peek(1).kind == Tok::LBrace) {
+      next();
+      next();
+      while (!at(Tok::RBrace) && !at(Tok::End)) {
+        size_t before = pos_;
+        try {
+          m.trace.push_back(trace_rule());
+        } catch (ParseError&) {
+          sync_stmt();
+          if (pos_ == before) next();
+        }
+      }
+      expect(Tok::RBrace);
     } else if (at_word("init")) {
       next();
       if (m.has_init) diags_.error(start, "duplicate 'init' block");
@@ -197,8 +210,41 @@ class Parser {
       m.order.push_back({'g', m.globals.size()});
       m.globals.push_back(std::move(g));
     } else {
-      fail("a declaration (model, const, object, a global, fn, init, thread, invariant, final, expect)");
+      fail("a declaration (model, const, object, a global, fn, init, thread, invariant, final, expect, trace)");
     }
+  }
+
+  // task "PATTERN" = THREAD;  kernel FN = NAME;  silent FN;  event "NAME" = [return] FN;
+  // field "NAME" = FIELD;  result "NAME" = FN;
+  ast::TraceRule trace_rule() {
+    ast::TraceRule r;
+    Span start = peek().span;
+    std::string w = at(Tok::Ident) ? peek().text : "";
+    static const std::pair<const char*, ast::TraceRule::Kind> kinds[] = {
+        {"task", ast::TraceRule::Task},   {"kernel", ast::TraceRule::Kernel}, {"silent", ast::TraceRule::Silent},
+        {"event", ast::TraceRule::Event}, {"field", ast::TraceRule::Field},   {"result", ast::TraceRule::Result}};
+    bool known = false;
+    for (const auto& [name, k] : kinds)
+      if (w == name) { r.kind = k; known = true; }
+    if (!known) fail("a trace rule (task, kernel, silent, event, field, result)");
+    next();
+    r.key_span = peek().span;
+    if (r.kind == ast::TraceRule::Kernel || r.kind == ast::TraceRule::Silent) {
+      r.key = expect_ident("function name").text;
+    } else if (at(Tok::String)) {
+      r.key = next().text;
+    } else {
+      fail(r.kind == ast::TraceRule::Task ? "a task name pattern in quotes (\"iommufd-*\")" : "a name in quotes");
+    }
+    if (r.kind != ast::TraceRule::Silent) {
+      expect(Tok::Assign);
+      if (r.kind == ast::TraceRule::Event && at(Tok::KwReturn)) { next(); r.ret = true; }
+      r.value_span = peek().span;
+      r.value = expect_ident(r.kind == ast::TraceRule::Task ? "thread name" : r.kind == ast::TraceRule::Field ? "field name" : "function name").text;
+    }
+    expect(Tok::Semi);
+    r.span = from(start);
+    return r;
   }
 
   bool starts_type() const {

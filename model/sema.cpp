@@ -25,6 +25,7 @@ std::unique_ptr<ir::Program> Compiler::run() {
   check_recursion();
   check_labels();
   properties_and_expects();
+  trace_map();
   if (d.has_errors()) return nullptr;  // bodies need sound declarations
   check_fns();
   if (d.has_errors()) return nullptr;
@@ -34,6 +35,52 @@ std::unique_ptr<ir::Program> Compiler::run() {
   resolve_thread_refs();
   if (d.has_errors()) return nullptr;
   return std::move(P);
+}
+
+void Compiler::trace_map() {
+  ir::TraceMap& tm = P->trace_map;
+  tm.kernel.assign(m.fns.size(), "");
+  tm.silent.assign(m.fns.size(), false);
+  auto fn = [&](const std::string& name, Span at) -> int {
+    auto it = fns.find(name);
+    if (it == fns.end()) d.error(at, "unknown function '" + name + "' in the trace section");
+    return it == fns.end() ? -1 : it->second;
+  };
+  for (const auto& r : m.trace) {
+    switch (r.kind) {
+      case ast::TraceRule::Task: {
+        int t = -1;
+        for (size_t i = 0; i < m.threads.size(); ++i)
+          if (m.threads[i].name == r.value) t = int(i);
+        if (t < 0) d.error(r.value_span, "unknown thread '" + r.value + "' in the trace section");
+        else tm.tasks.push_back({r.key, t, r.span});
+        break;
+      }
+      case ast::TraceRule::Kernel:
+        if (int f = fn(r.key, r.key_span); f >= 0) tm.kernel[f] = r.value;
+        break;
+      case ast::TraceRule::Silent:
+        if (int f = fn(r.key, r.key_span); f >= 0) tm.silent[f] = true;
+        break;
+      case ast::TraceRule::Event:
+        if (int f = fn(r.value, r.value_span); f >= 0) tm.events.push_back({r.key, f, r.ret, r.span});
+        break;
+      case ast::TraceRule::Field: {
+        bool any = false;
+        for (const auto& k : P->kinds)
+          for (const auto& f : k.fields) any = any || f.name == r.value;
+        if (!any) d.error(r.value_span, "no object kind has a field '" + r.value + "'");
+        else tm.fields.push_back({r.key, r.value});
+        break;
+      }
+      case ast::TraceRule::Result:
+        if (int f = fn(r.value, r.value_span); f >= 0) {
+          if (!m.fns[f].has_result) d.error(r.value_span, r.value + "() has no result");
+          else tm.results.push_back({f, r.key});
+        }
+        break;
+    }
+  }
 }
 
 int Compiler::add_expr(ir::Expr e) {
@@ -311,6 +358,7 @@ void Compiler::declare() {
   }
   for (const auto& t : m.threads) unique(t.name, t.name_span, "thread");
   for (size_t i = 0; i < m.fns.size(); ++i) P->fns.push_back(m.fns[i].name);
+  P->sigs.resize(m.fns.size());
 
   // Instance slots follow the globals: per kind, per instance, status then fields.
   int gid = 0;

@@ -83,6 +83,17 @@ bool rebuild_trace(const Machine& m, const std::vector<std::vector<uint8_t>>& pa
   return true;
 }
 
+bool record_step(const Machine& m, const uint8_t* from, int ordinal, TraceStep* out) {
+  Recorder r;
+  r.size = m.state_size();
+  r.want = [&](const uint8_t*, const StepInfo& info) { return info.ordinal == ordinal; };
+  m.successors(from, r, true);
+  if (!r.found) return false;
+  *out = std::move(r.step);
+  if (m.monitor()) out->observed = m.monitor()->matched(m, from, out->after.data());
+  return true;
+}
+
 bool append_acquisition(const Machine& m, Trace* t, int thread, int lock) {
   Recorder r;
   r.size = m.state_size();

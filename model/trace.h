@@ -31,6 +31,10 @@ struct Trace {
 bool rebuild_trace(const Machine& m, const std::vector<std::vector<uint8_t>>& path, int last_ordinal, Trace* out,
                    bool from_initial = true);
 
+// Re-executes the successor of `from` with this ordinal and records what it did (its
+// observed events included); false if there is none.
+bool record_step(const Machine& m, const uint8_t* from, int ordinal, TraceStep* out);
+
 // Appends to `t` the first step of `thread` from t's last state that acquires `lock`.
 bool append_acquisition(const Machine& m, Trace* t, int thread, int lock);
 
