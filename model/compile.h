@@ -15,6 +15,9 @@ struct CompileOptions {
   // threads to the tasks of a capture). Up to kMaxInstances each.
   std::map<std::string, int> instances;
   static constexpr int kMaxInstances = 1024;
+  // Values of constants by name, replacing the model's (replay takes them from the model's
+  // `trace { const NAME = N; }` rules: bounds that fit a capture rather than a check).
+  std::map<std::string, int64_t> consts;
 };
 
 // Builds the IR of a parsed model; every problem goes to diags (several per run).

@@ -37,6 +37,8 @@ class Compiler {
   Compiler(const ast::Model& m, std::shared_ptr<const SourceFile> f, Diagnostics& d);
   const std::map<std::string, int>* instances = &kNoInstances;  // CompileOptions::instances
   static inline const std::map<std::string, int> kNoInstances;
+  const std::map<std::string, int64_t>* const_overrides = &kNoConsts;  // CompileOptions::consts
+  static inline const std::map<std::string, int64_t> kNoConsts;
   std::unique_ptr<ir::Program> run();
 
   // ---- sema.cpp ----

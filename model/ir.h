@@ -222,6 +222,7 @@ struct TraceMap {
   std::vector<bool> silent;         // per function: never expected in a capture (inlined)
   std::vector<std::pair<std::string, std::string>> fields;  // a capture's field name -> the model's field name
   std::vector<std::pair<int, std::string>> results;         // function -> the return probe field with its result
+  std::vector<std::pair<std::string, int64_t>> consts;      // constants replay sets (CompileOptions::consts)
 };
 
 struct Expect {

@@ -680,6 +680,7 @@ std::unique_ptr<ir::Program> compile(const ast::Model& model, std::shared_ptr<co
                                      Diagnostics& diags, const CompileOptions& opts) {
   detail::Compiler c(model, std::move(file), diags);
   c.instances = &opts.instances;
+  c.const_overrides = &opts.consts;
   return c.run();
 }
 }  // namespace lc

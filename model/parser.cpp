@@ -222,13 +222,25 @@ class Parser {
     std::string w = at(Tok::Ident) ? peek().text : "";
     static const std::pair<const char*, ast::TraceRule::Kind> kinds[] = {
         {"task", ast::TraceRule::Task},   {"kernel", ast::TraceRule::Kernel}, {"silent", ast::TraceRule::Silent},
-        {"event", ast::TraceRule::Event}, {"field", ast::TraceRule::Field},   {"result", ast::TraceRule::Result}};
+        {"event", ast::TraceRule::Event}, {"field", ast::TraceRule::Field},   {"result", ast::TraceRule::Result},
+        {"const", ast::TraceRule::Const}};
     bool known = false;
     for (const auto& [name, k] : kinds)
       if (w == name) { r.kind = k; known = true; }
-    if (!known) fail("a trace rule (task, kernel, silent, event, field, result)");
+    if (!known) fail("a trace rule (task, kernel, silent, event, field, result, const)");
     next();
     r.key_span = peek().span;
+    if (r.kind == ast::TraceRule::Const) {  // const NAME = [-]N;
+      r.key = expect_ident("constant name").text;
+      expect(Tok::Assign);
+      bool neg = accept(Tok::Minus);
+      r.value_span = peek().span;
+      if (!at(Tok::Int)) fail("an integer");
+      r.number = neg ? -next().value : next().value;
+      expect(Tok::Semi);
+      r.span = from(start);
+      return r;
+    }
     if (r.kind == ast::TraceRule::Kernel || r.kind == ast::TraceRule::Silent) {
       r.key = expect_ident("function name").text;
     } else if (at(Tok::String)) {

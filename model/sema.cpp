@@ -73,6 +73,13 @@ void Compiler::trace_map() {
         else tm.fields.push_back({r.key, r.value});
         break;
       }
+      case ast::TraceRule::Const: {
+        bool any = false;
+        for (const auto& c : m.consts) any = any || c.name == r.key;
+        if (!any) d.error(r.key_span, "unknown constant '" + r.key + "' in the trace section");
+        else tm.consts.push_back({r.key, r.number});
+        break;
+      }
       case ast::TraceRule::Result:
         if (int f = fn(r.value, r.value_span); f >= 0) {
           if (!m.fns[f].has_result) d.error(r.value_span, r.value + "() has no result");
@@ -285,6 +292,7 @@ void Compiler::declare() {
       const auto& c = m.consts[idx];
       pending_consts.erase(c.name);
       auto v = const_eval(*c.value);
+      if (auto o = const_overrides->find(c.name); o != const_overrides->end() && v) v->first = o->second;  // CompileOptions::consts
       if (unique(c.name, c.name_span, "constant") && v) consts[c.name] = *v;
     } else if (what == 'o') {
       const auto& o = m.objects[idx];
