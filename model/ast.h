@@ -110,7 +110,8 @@ struct ConstDecl {
 
 // One line of the `trace { }` section (how a capture maps to the model).
 struct TraceRule {
-  enum Kind { Task, Kernel, Silent, Event, Field, Result, Const } kind = Task;
+  enum Kind { Task, Kernel, Silent, Event, Field, Result, Const, Arg, Offset } kind = Task;
+  std::string member;         // arg FN.PARAM = "FETCH";  (PARAM)
   int64_t number = 0;         // const NAME = N;
   std::string key, value;     // task "PATTERN" = THREAD; kernel FN = KERNEL_FN; silent FN;
   bool ret = false;           // event "NAME" = [return] FN; field "NAME" = FIELD; result "NAME" = FN

@@ -223,6 +223,12 @@ struct TraceMap {
   std::vector<std::pair<std::string, std::string>> fields;  // a capture's field name -> the model's field name
   std::vector<std::pair<int, std::string>> results;         // function -> the return probe field with its result
   std::vector<std::pair<std::string, int64_t>> consts;      // constants replay sets (CompileOptions::consts)
+  struct ArgRule {
+    int fn = 0, param = 0;
+    std::string fetch;             // kprobe fetch argument ("+0(%si):u32"), for trace-setup
+  };
+  std::vector<ArgRule> args;
+  std::vector<std::pair<std::string, int64_t>> offsets;     // object field -> byte offset in the kernel struct
 };
 
 struct Expect {

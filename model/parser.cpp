@@ -223,13 +223,35 @@ class Parser {
     static const std::pair<const char*, ast::TraceRule::Kind> kinds[] = {
         {"task", ast::TraceRule::Task},   {"kernel", ast::TraceRule::Kernel}, {"silent", ast::TraceRule::Silent},
         {"event", ast::TraceRule::Event}, {"field", ast::TraceRule::Field},   {"result", ast::TraceRule::Result},
-        {"const", ast::TraceRule::Const}};
+        {"const", ast::TraceRule::Const}, {"arg", ast::TraceRule::Arg}, {"offset", ast::TraceRule::Offset}};
     bool known = false;
     for (const auto& [name, k] : kinds)
       if (w == name) { r.kind = k; known = true; }
-    if (!known) fail("a trace rule (task, kernel, silent, event, field, result, const)");
+    if (!known) fail("a trace rule (task, kernel, silent, event, field, result, const, arg, offset)");
     next();
     r.key_span = peek().span;
+    if (r.kind == ast::TraceRule::Arg) {  // arg FN.PARAM = "FETCHARG";
+      r.key = expect_ident("function name").text;
+      expect(Tok::Dot);
+      r.member = expect_ident("parameter name").text;
+      expect(Tok::Assign);
+      r.value_span = peek().span;
+      if (!at(Tok::String)) fail("a kprobe fetch argument in quotes (\"+0(%si):u32\")");
+      r.value = next().text;
+      expect(Tok::Semi);
+      r.span = from(start);
+      return r;
+    }
+    if (r.kind == ast::TraceRule::Offset) {  // offset FIELD = N;  (byte offset in the kernel struct)
+      r.key = expect_ident("field name").text;
+      expect(Tok::Assign);
+      r.value_span = peek().span;
+      if (!at(Tok::Int)) fail("a byte offset");
+      r.number = next().value;
+      expect(Tok::Semi);
+      r.span = from(start);
+      return r;
+    }
     if (r.kind == ast::TraceRule::Const) {  // const NAME = [-]N;
       r.key = expect_ident("constant name").text;
       expect(Tok::Assign);

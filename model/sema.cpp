@@ -73,6 +73,23 @@ void Compiler::trace_map() {
         else tm.fields.push_back({r.key, r.value});
         break;
       }
+      case ast::TraceRule::Arg:
+        if (int f = fn(r.key, r.key_span); f >= 0) {
+          int pi = -1;
+          for (size_t i = 0; i < m.fns[f].params.size(); ++i)
+            if (m.fns[f].params[i].name == r.member) pi = int(i);
+          if (pi < 0) d.error(r.key_span, r.key + "() has no parameter '" + r.member + "'");
+          else tm.args.push_back({f, pi, r.value});
+        }
+        break;
+      case ast::TraceRule::Offset: {
+        bool any = false;
+        for (const auto& k : P->kinds)
+          for (const auto& f : k.fields) any = any || f.name == r.key;
+        if (!any) d.error(r.key_span, "no object kind has a field '" + r.key + "'");
+        else tm.offsets.push_back({r.key, r.number});
+        break;
+      }
       case ast::TraceRule::Const: {
         bool any = false;
         for (const auto& c : m.consts) any = any || c.name == r.key;
