@@ -45,6 +45,10 @@ class Compiler {
   void declare();                                  // consts, kinds, globals, fns, properties
   void check_recursion();
   std::optional<int64_t> const_int(const ast::Expr& e, const char* what);
+  // select(v1, ..., vn) / select_in(lo, hi): a value the step chooses, as a call argument or
+  // a returned value. Lowered to one alternative action per value, so a step monitor can
+  // refuse the ones a capture contradicts before they become states. False if `e` is none.
+  bool select_values(const ast::Expr& e, std::vector<int64_t>* out);
   std::optional<std::pair<int64_t, Ty>> const_eval(const ast::Expr& e);
   Ty type_of(const ast::TypeSyntax& t, bool allow_lock);
   int conv(const ast::Expr& e, StepCtx& sc, Ty* out);          // expression -> IR expr
@@ -71,6 +75,12 @@ class Compiler {
   int position_expr(ir::Op op, int lock, PendingPos pp, Ty* out);
   bool note_label(const ast::Stmt& s, int at);  // true: record the label's locations
   void note_scope(int at);
+  uint32_t intern_scope(std::vector<ir::ThreadTmpl::InScope> set);  // index into tmpl->sets
+  std::unordered_map<std::string, uint32_t> scope_sets;             // the current template's sets by content
+  // Bumped whenever the locals in scope may change (a declaration, a scope closing, a call
+  // entered or left): locations lowered in between share their scope sets.
+  uint64_t scope_gen = 1, noted_gen = 0;
+  uint32_t noted_scope = 0, noted_frames = 0;
   void resolve_thread_refs();
 
   // ---- lower.cpp ----

@@ -112,9 +112,13 @@ struct ThreadTmpl {
     Type type = Type::Int;      // the variable's (its slot may be shared with other types)
     int fn = -1;                // the function whose call has it (-1: the thread body)
   };
-  std::vector<std::vector<InScope>> scope;
+  const std::vector<InScope>& scope(size_t loc) const { return sets[loc < scope_ix.size() ? scope_ix[loc] : 0]; }
   // Per location: every call's locals, each call's innermost of a name (`T.f.x` reads them).
-  std::vector<std::vector<InScope>> frames;
+  const std::vector<InScope>& frames(size_t loc) const { return sets[loc < frames_ix.size() ? frames_ix[loc] : 0]; }
+  // The distinct sets above (most locations share theirs: a model with deep inlining has
+  // far more locations than scopes); sets[0] is empty.
+  std::vector<std::vector<InScope>> sets = {{}};
+  std::vector<uint32_t> scope_ix, frames_ix;
   Span span;                    // the thread's name
   Span end_span;                // its closing brace (where it finishes)
 };

@@ -101,7 +101,7 @@ void Compiler::check_fns() {
     tmpl = &scratch;
     tmpl_index = -1;
     height = 0;
-    scopes.assign(1, {});
+    scopes.assign(1, {}); ++scope_gen;
     loops.clear();
     stack.assign(1, int(fi));
     Ty ret;
@@ -119,7 +119,7 @@ void Compiler::check_fns() {
       Ty t = type_of(p.type, false);
       sig.params.push_back({p.name, t.t, t.kind, t.lo, t.hi});
       if (scopes.back().count(p.name)) d.error(p.name_span, "parameter '" + p.name + "' is declared twice");
-      scopes.back()[p.name] = {alloc_local(p.name, t), t};
+      scopes.back()[p.name] = {alloc_local(p.name, t), t}; ++scope_gen;
     }
     int entry = new_loc();
     int end = new_loc();
@@ -128,7 +128,7 @@ void Compiler::check_fns() {
     frames.clear();
     tmpl = nullptr;
   }
-  stack.clear();
+  stack.clear(); ++scope_gen;
   stack_ids.clear();
   P->stacks.clear();
 }
@@ -138,8 +138,8 @@ void Compiler::lower_threads() {
     tmpl = &t;
     scoped.clear();
     height = 0;
-    scopes.assign(1, {});
-    stack.clear();
+    scopes.assign(1, {}); ++scope_gen;
+    stack.clear(); ++scope_gen;
     in_atomic = t.is_init;
     t.entry = new_loc();
     in_atomic = false;  // the end location is never inside the init's atomic region
@@ -156,8 +156,10 @@ void Compiler::lower_threads() {
       lower_seq(body, t.entry, t.end);
     }
     in_atomic = false;
-    t.scope.resize(t.locs.size());
-    t.frames.resize(t.locs.size());
+    t.scope_ix.resize(t.locs.size(), 0);
+    t.frames_ix.resize(t.locs.size(), 0);
+    scope_sets.clear();
+    noted_gen = 0;
     tmpl = nullptr;
   };
   P->tmpls.reserve(m.threads.size() + 1);
@@ -236,7 +238,7 @@ void Compiler::lower_stmt_body(const ast::Stmt& s, int at, int next) {
     case S::Block: {
       scopes.emplace_back();
       lower_seq(s.body, at, next, s.span);
-      scopes.pop_back();
+      scopes.pop_back(); ++scope_gen;
       restore();
       return;
     }
@@ -254,7 +256,7 @@ void Compiler::lower_stmt_body(const ast::Stmt& s, int at, int next) {
       int idx = alloc_local(s.name, t);
       int keep = height;
       int place = local_place(idx, s.name_span, t);
-      if (t.error) { scopes.back()[s.name] = {idx, t}; return; }
+      if (t.error) { scopes.back()[s.name] = {idx, t}; ++scope_gen; return; }
       if (t.len) {
         if (s.rhs) d.error(s.rhs->span, "a local array cannot have an initialiser");
         a.kind = Act::Skip;  // sets the elements to 0, false or null
@@ -315,7 +317,7 @@ void Compiler::lower_stmt_body(const ast::Stmt& s, int at, int next) {
         }
       }
       height = keep;
-      scopes.back()[s.name] = {idx, t};
+      scopes.back()[s.name] = {idx, t}; ++scope_gen;
       return;
     }
     case S::Assign: {
@@ -439,8 +441,8 @@ void Compiler::lower_stmt_body(const ast::Stmt& s, int at, int next) {
       int e = s.else_body.empty() ? next : new_loc();
       add_branch(at, c, s.rhs->span, "if", t, e);
       restore();
-      if (!s.body.empty()) { scopes.emplace_back(); lower_seq(s.body, t, next); scopes.pop_back(); restore(); }
-      if (!s.else_body.empty()) { scopes.emplace_back(); lower_seq(s.else_body, e, next); scopes.pop_back(); restore(); }
+      if (!s.body.empty()) { scopes.emplace_back(); lower_seq(s.body, t, next); scopes.pop_back(); ++scope_gen; restore(); }
+      if (!s.else_body.empty()) { scopes.emplace_back(); lower_seq(s.else_body, e, next); scopes.pop_back(); ++scope_gen; restore(); }
       return;
     }
     case S::While: {
@@ -465,7 +467,7 @@ void Compiler::lower_stmt_body(const ast::Stmt& s, int at, int next) {
         loops.push_back({head, next});
         scopes.emplace_back();
         lower_seq(s.body, b, head);
-        scopes.pop_back();
+        scopes.pop_back(); ++scope_gen;
         loops.pop_back();
         restore();
       }
@@ -499,12 +501,26 @@ void Compiler::lower_stmt_body(const ast::Stmt& s, int at, int next) {
       a.target = frames[fi].next;
       if (s.rhs) {
         if (!frames[fi].has_result) { d.error(s.rhs->span, m.fns[frames[fi].fn].name + "() has no result, but 'return' gives a value"); break; }
+        a.place = frames[fi].dest_place;
+        if (frames[fi].ret.t == Type::Int) { a.lo = frames[fi].ret.lo; a.hi = frames[fi].ret.hi; }
+        std::vector<int64_t> vals;
+        if (select_values(*s.rhs, &vals)) {  // return select(...): one Return action per value
+          if (frames[fi].ret.t != Type::Int) { d.error(s.rhs->span, "select() gives an int, but this returns " + ty_name(frames[fi].ret)); break; }
+          for (int64_t v : vals) {
+            ir::Expr k;
+            k.op = Op::Const;
+            k.k = v;
+            k.span = s.rhs->span;
+            a.expr = add_expr(k);
+            add_action(at, a);
+            frames.back().returns.push_back({at, int(tmpl->locs[at].actions.size()) - 1});
+          }
+          break;
+        }
         Ty vt;
         int v = conv(*s.rhs, sc, &vt);
         if (vt.error || !assignable(frames[fi].ret, vt, s.rhs->span, "the returned value")) break;
         a.expr = v;
-        a.place = frames[fi].dest_place;
-        if (frames[fi].ret.t == Type::Int) { a.lo = frames[fi].ret.lo; a.hi = frames[fi].ret.hi; }
       } else if (frames[fi].has_result) {
         d.error(s.span, m.fns[frames[fi].fn].name + "() must return a value of type " + ty_name(frames[fi].ret));
         break;
@@ -528,7 +544,7 @@ void Compiler::lower_stmt_body(const ast::Stmt& s, int at, int next) {
         if (s.branches[k].empty()) continue;
         scopes.emplace_back();
         lower_seq(s.branches[k], starts[k], next);
-        scopes.pop_back();
+        scopes.pop_back(); ++scope_gen;
         restore();
       }
       return;
@@ -539,7 +555,7 @@ void Compiler::lower_stmt_body(const ast::Stmt& s, int at, int next) {
       if (!outer) { in_atomic = true; atomic_entry = at; }
       scopes.emplace_back();
       lower_seq(s.body, at, next, s.span);
-      scopes.pop_back();
+      scopes.pop_back(); ++scope_gen;
       in_atomic = outer;
       atomic_entry = outer_entry;
       restore();
@@ -547,6 +563,23 @@ void Compiler::lower_stmt_body(const ast::Stmt& s, int at, int next) {
     }
   }
   restore();
+}
+
+bool Compiler::select_values(const ast::Expr& e, std::vector<int64_t>* out) {
+  if (e.kind != ast::Expr::Call || (e.name != "select" && e.name != "select_in") || fns.count(e.name)) return false;
+  out->clear();
+  if (e.name == "select_in") {
+    if (e.args.size() != 2) { d.error(e.span, "select_in(lo, hi) takes two constant bounds"); return true; }
+    auto lo = const_int(*e.args[0], "a select_in bound"), hi = const_int(*e.args[1], "a select_in bound");
+    if (!lo || !hi) return true;
+    if (*hi < *lo || *hi - *lo >= 4096) { d.error(e.span, "select_in(lo, hi) needs lo <= hi and at most 4096 values"); return true; }
+    for (int64_t v = *lo; v <= *hi; ++v) out->push_back(v);
+    return true;
+  }
+  if (e.args.empty() || e.args.size() > 4096) { d.error(e.span, "select(v1, ..., vn) takes 1 to 4096 constant values"); return true; }
+  for (const auto& a : e.args)
+    if (auto v = const_int(*a, "a select value")) out->push_back(*v);
+  return true;
 }
 
 void Compiler::lower_call(const ast::Expr& call, int dest_place, const Ty* dest_ty, int at, int next, StepCtx& sc) {
@@ -568,8 +601,26 @@ void Compiler::lower_call(const ast::Expr& call, int dest_place, const Ty* dest_
   if (dest_ty && !assignable(*dest_ty, ret, call.span, ("the result of " + call.name + "()").c_str())) return;
   // Arguments are evaluated in the caller (they may hoist calls of their own).
   std::vector<std::pair<int, Ty>> args;
-  for (const auto& ae : call.args) {
+  int sel_arg = -1;                 // the argument given by select(): one Call action per value
+  std::vector<int64_t> sel;
+  for (size_t i = 0; i < call.args.size(); ++i) {
+    const auto& ae = call.args[i];
     Ty t;
+    std::vector<int64_t> vals;
+    if (select_values(*ae, &vals)) {
+      if (sel_arg >= 0) d.error(ae->span, "one select() per call");
+      sel_arg = int(i);
+      sel = vals;
+      t.t = Type::Int;
+      t.lo = vals.empty() ? 0 : *std::min_element(vals.begin(), vals.end());
+      t.hi = vals.empty() ? 0 : *std::max_element(vals.begin(), vals.end());
+      ir::Expr k;
+      k.op = Op::Const;
+      k.k = t.lo;
+      k.span = ae->span;
+      args.push_back({add_expr(k), t});
+      continue;
+    }
     int x = conv(*ae, sc, &t);
     args.push_back({x, t});
   }
@@ -588,7 +639,7 @@ void Compiler::lower_call(const ast::Expr& call, int dest_place, const Ty* dest_
   caller_scopes.push_back(scopes);
   auto saved_scopes = std::move(scopes);
   auto saved_loops = std::move(loops);
-  scopes.assign(1, {});
+  scopes.assign(1, {}); ++scope_gen;
   loops.clear();
   int base = height;
   frames.push_back({fi, dest_place, next, base, ret, fd.has_result, {}, height});
@@ -601,11 +652,20 @@ void Compiler::lower_call(const ast::Expr& call, int dest_place, const Ty* dest_
     scopes.back()[fd.params[i].name] = {li, ptys[i]};
     c.binds.push_back({local_place(li, fd.params[i].name_span, ptys[i]), args[i].first});
   }
-  stack.push_back(fi);
+  stack.push_back(fi); ++scope_gen;
   int entry = new_loc();
   int ret_loc = new_loc();
   c.target = entry;
-  add_action(at, c);
+  if (sel_arg < 0) add_action(at, c);
+  for (int64_t v : sel) {  // select(): the same call once per value
+    ir::Action cv = c;
+    ir::Expr k;
+    k.op = Op::Const;
+    k.k = v;
+    k.span = call.args[sel_arg]->span;
+    cv.binds[sel_arg].second = add_expr(k);
+    add_action(at, cv);
+  }
   lower_seq(fd.body, entry, ret_loc);
   ir::Action r;
   r.kind = Act::Return;
@@ -620,9 +680,9 @@ void Compiler::lower_call(const ast::Expr& call, int dest_place, const Ty* dest_
     tmpl->locs[loc].actions[act].clear_hi = uint32_t(f.top);
   }
   frames.pop_back();
-  stack.pop_back();
-  scopes = std::move(saved_scopes);
-  caller_scopes.pop_back();
+  stack.pop_back(); ++scope_gen;
+  scopes = std::move(saved_scopes); ++scope_gen;
+  caller_scopes.pop_back(); ++scope_gen; ++scope_gen;
   loops = std::move(saved_loops);
   height = base;
 }

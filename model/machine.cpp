@@ -63,8 +63,11 @@ Machine::Machine(const ir::Program& p, const StepMonitor* monitor, MachineOption
     : p_(p), monitor_(monitor), opts_(o) {
   size_ = p.state_size + (monitor ? monitor->bytes() : 0);
   init_state_.assign(size_, 0);
-  for (size_t j = 0; j < p.slots.size(); ++j)
+  slot_owner_.assign(p.slots.size(), 0);
+  for (size_t j = 0; j < p.slots.size(); ++j) {
     if (p.slots[j].type == ir::Type::Ptr) ptr_slots_.push_back(int(j));
+    slot_owner_[j] = p.instance_of_slot(int(j));
+  }
   for (const auto& g : p.globals)
     for (int i = 0; i < std::max(1, g.len); ++i) {
       int slot = g.slot + i;
@@ -80,7 +83,7 @@ Machine::Machine(const ir::Program& p, const StepMonitor* monitor, MachineOption
 // A copy shares the program and the monitor; its scratch buffers are its own.
 Machine::Machine(const Machine& o)
     : p_(o.p_), monitor_(o.monitor_), opts_(o.opts_), size_(o.size_), init_state_(o.init_state_),
-      ptr_slots_(o.ptr_slots_) {}
+      ptr_slots_(o.ptr_slots_), slot_owner_(o.slot_owner_) {}
 
 int64_t Machine::get(const uint8_t* s, int slot) const {
   const ir::Slot& sl = p_.slots[slot];
@@ -659,7 +662,32 @@ bool Machine::complete(const uint8_t* s) const {
 }
 
 void Machine::restart(uint8_t* s, int thread) const {
-  set_raw(s, p_.threads[thread].pc_slot, uint64_t(p_.tmpls[p_.threads[thread].tmpl].entry));
+  const ir::ThreadInst& th = p_.threads[thread];
+  const ir::ThreadTmpl& T = p_.tmpls[th.tmpl];
+  set_raw(s, th.pc_slot, uint64_t(T.entry));
+  for (size_t i = 0; i < T.locals.size(); ++i) set_raw(s, th.local_base + int(i), 0);
+}
+
+void Machine::collect_garbage(uint8_t* s) const {
+  size_t n = p_.gid_kind.size();
+  if (referenced_.size() != n + 1) referenced_.assign(n + 1, false);
+  std::fill(referenced_.begin(), referenced_.end(), false);
+  for (int slot : ptr_slots_) {
+    int64_t v = get(s, slot);
+    if (v <= 0 || v > int64_t(n)) continue;
+    int64_t holder = slot_owner_[slot];  // a field of a dead instance refers to nothing
+    if (holder) {
+      const ir::Kind& hk = p_.kinds[p_.gid_kind[holder - 1]];
+      if (get(s, hk.first_slot + int(holder - 1 - hk.first_gid) * hk.stride) != ir::kAlive) continue;
+    }
+    referenced_[v] = true;
+  }
+  for (const auto& k : p_.kinds)
+    for (int i = 0; i < k.max; ++i) {
+      int base = k.first_slot + i * k.stride;
+      if (referenced_[k.first_gid + i + 1] || get(s, base) != ir::kFreed) continue;
+      for (int j = 0; j < k.stride; ++j) set_raw(s, base + j, 0);  // unallocated, fields as never touched
+    }
 }
 
 int Machine::unreferenced_freed(const uint8_t* s, const ir::Kind& k) const {
@@ -667,7 +695,7 @@ int Machine::unreferenced_freed(const uint8_t* s, const ir::Kind& k) const {
   for (int slot : ptr_slots_) {
     int64_t v = get(s, slot);
     if (v <= k.first_gid || v > k.first_gid + k.max) continue;
-    int64_t holder = p_.instance_of_slot(slot);  // a field of a dead instance refers to nothing
+    int64_t holder = slot_owner_[slot];  // a field of a dead instance refers to nothing
     if (holder) {
       const ir::Kind& hk = p_.kinds[p_.gid_kind[holder - 1]];
       if (get(s, hk.first_slot + int(holder - 1 - hk.first_gid) * hk.stride) != ir::kAlive) continue;

@@ -106,9 +106,13 @@ class Machine {
   // A run may end here: every thread finished and the monitor (if any) accepts. Finals are
   // checked only in complete states.
   bool complete(const uint8_t* s) const;
-  // Sets a finished thread back to its entry (replay: a new task reuses the instance). Its
-  // locals were cleared when it finished.
+  // Sets a thread back to its entry with its locals cleared (replay: a new task reuses the
+  // instance; a thread that will never run again looks like an unused one).
   void restart(uint8_t* s, int thread) const;
+  // Turns every freed instance that no pointer refers to back into an unallocated one, its
+  // fields cleared (replay: states that differ only in the remains of dead objects are the
+  // same state). Properties then no longer see those instances.
+  void collect_garbage(uint8_t* s) const;
   // The reason each unfinished thread cannot step (call on a state without successors).
   std::vector<Blocked> blocked(const uint8_t* s) const;
   // Evaluates property `i` (ghost view). Returns 1 holds, 0 violated, -1 the evaluation
@@ -153,6 +157,8 @@ class Machine {
   size_t size_;
   std::vector<uint8_t> init_state_;
   std::vector<int> ptr_slots_;  // slots that hold pointers (reuse_freed)
+  std::vector<int64_t> slot_owner_;  // per slot: the instance whose field it is, or 0
+  mutable std::vector<bool> referenced_;
   // Scratch states per atomic depth. A deque: growing it (a deeper atomic step) must not
   // move the buffers that shallower frames of run() still use. One Machine per thread.
   mutable std::deque<std::vector<uint8_t>> pool_;

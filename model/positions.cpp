@@ -295,15 +295,20 @@ bool Compiler::note_label(const ast::Stmt& s, int at) {
 
 void Compiler::note_scope(int at) {
   if (tmpl_index < 0) return;
-  auto& scope = tmpl->scope;
-  if (int(scope.size()) <= at) {
-    scope.resize(at + 1);
+  if (int(tmpl->scope_ix.size()) <= at) {
+    tmpl->scope_ix.resize(at + 1, 0);
+    tmpl->frames_ix.resize(at + 1, 0);
     scoped.resize(at + 1, false);
   }
   if (scoped[at]) return;
   scoped[at] = true;
-  if (tmpl->frames.size() < scope.size()) tmpl->frames.resize(scope.size());
+  if (noted_gen == scope_gen) {  // nothing in scope changed since the last location
+    tmpl->scope_ix[at] = noted_scope;
+    tmpl->frames_ix[at] = noted_frames;
+    return;
+  }
   std::map<std::string, ir::ThreadTmpl::InScope> vis;
+  std::vector<ir::ThreadTmpl::InScope> frames;
   // caller_scopes[i] is the call of stack[i - 1] (the thread body for i = 0); the current
   // scopes are stack.back()'s.
   auto add = [&](const std::vector<std::unordered_map<std::string, LocalInfo>>& frame, int fn) {
@@ -313,12 +318,26 @@ void Compiler::note_scope(int at) {
         if (!li.ty.error && !li.ty.len) own.emplace(name, ir::ThreadTmpl::InScope{name, li.index, li.ty.t, fn});
     for (const auto& [name, in] : own) {
       vis.emplace(name, in);
-      tmpl->frames[at].push_back(in);
+      frames.push_back(in);
     }
   };
   add(scopes, stack.empty() ? -1 : stack.back());  // the innermost call first: its names hide the callers'
   for (size_t i = caller_scopes.size(); i-- > 0;) add(caller_scopes[i], i == 0 ? -1 : stack[i - 1]);
-  for (auto& [name, in] : vis) scope[at].push_back(std::move(in));
+  std::vector<ir::ThreadTmpl::InScope> scope;
+  for (auto& [name, in] : vis) scope.push_back(std::move(in));
+  tmpl->scope_ix[at] = noted_scope = intern_scope(std::move(scope));
+  tmpl->frames_ix[at] = noted_frames = intern_scope(std::move(frames));
+  noted_gen = scope_gen;
+}
+
+uint32_t Compiler::intern_scope(std::vector<ir::ThreadTmpl::InScope> set) {
+  if (set.empty()) return 0;
+  std::string key;
+  for (const auto& in : set)
+    key += in.name + '\0' + std::to_string(in.local) + ',' + std::to_string(int(in.type)) + ',' + std::to_string(in.fn) + ';';
+  auto [it, fresh] = scope_sets.try_emplace(std::move(key), uint32_t(tmpl->sets.size()));
+  if (fresh) tmpl->sets.push_back(std::move(set));
+  return it->second;
 }
 
 void Compiler::resolve_thread_refs() {
@@ -381,12 +400,12 @@ void Compiler::resolve_thread_refs() {
     tv.thread = inst(pv.tmpl, pv.self);
     tv.local.assign(t.locs.size(), -1);
     if (pv.fn < 0) {
-      for (size_t l = 0; l < t.locs.size() && l < t.scope.size(); ++l)
-        for (const auto& in : t.scope[l])
+      for (size_t l = 0; l < t.locs.size(); ++l)
+        for (const auto& in : t.scope(l))
           if (in.name == pv.name) tv.local[l] = in.local;
     } else {
-      for (size_t l = 0; l < t.locs.size() && l < t.frames.size(); ++l)
-        for (const auto& in : t.frames[l])
+      for (size_t l = 0; l < t.locs.size(); ++l)
+        for (const auto& in : t.frames(l))
           if (in.name == pv.name && in.fn == pv.fn) tv.local[l] = in.local;
     }
   }

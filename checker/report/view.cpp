@@ -163,8 +163,8 @@ StateView view_state(const Machine& m, const std::vector<uint8_t>& s) {
     const ir::ThreadTmpl& T = p.tmpls[th.tmpl];
     mark_locals(T, th.local_base);
     int loc = m.pc(s.data(), t);
-    if (loc >= 0 && loc < int(T.scope.size()))
-      for (const auto& in : T.scope[loc]) {
+    if (loc >= 0)
+      for (const auto& in : T.scope(loc)) {
         local_name[th.local_base + in.local] = th.name + "." + in.name;
         type[th.local_base + in.local] = in.type;
       }
