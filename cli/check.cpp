@@ -1,11 +1,11 @@
 // lifecheck check MODEL... : explore every interleaving and report each violation.
+#include <unistd.h>
+
 #include <chrono>
 #include <future>
 #include <iostream>
 
-#include "checker/explicit/explorer.h"
 #include "checker/report/report.h"
-#include "checker/symbolic/bmc.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "model/frontend.h"
@@ -16,27 +16,30 @@ namespace {
 
 struct CheckArgs {
   std::vector<std::string> models;
-  LimitArgs limits;
+  EngineOptions engine;
   std::string format = "text";
   bool all = false, stats = false;
 };
 
 int run_check(const CheckArgs& a) {
-  ExploreOptions o = explore_options(a.limits, a.all);
-  symbolic::SymbolicOptions so = symbolic_options(a.limits, a.all);
-  // The engines a model runs on. `all` runs the explicit and the symbolic engine side by
-  // side and reports them in the order they finish: the faster verdict first.
-  auto run_engines = [&](const ir::Program& p, const std::string& path) {
+  require_supported(a.engine);
+  EngineOptions o = a.engine;
+  o.all = a.all;
+  o.progress = isatty(2);
+  // The engines a model runs on. `all` runs the explicit engine and induction side by
+  // side and reports them in the order they finish: the faster verdict first. Each
+  // engine searches its own copies of the one Machine.
+  auto run_engines = [&](const Machine& m, const std::string& path) {
     std::vector<CheckResult> rs;
-    if (a.limits.engine == "explicit") {
-      rs.push_back(explore(p, path, o));
-    } else if (a.limits.engine != "all") {
-      rs.push_back(symbolic::check_symbolic(p, path, so));
+    if (o.engine != Engine::All) {
+      rs.push_back(run_engine(m, path, o));
     } else {
-      ExploreOptions quiet = o;
-      quiet.progress = false;  // two engines would garble one progress line
-      auto ex = std::async(std::launch::async, [&] { return explore(p, path, quiet); });
-      auto sy = std::async(std::launch::async, [&] { return symbolic::check_symbolic(p, path, so); });
+      EngineOptions ex_o = o, in_o = o;
+      ex_o.engine = Engine::Explicit;
+      ex_o.progress = false;  // two engines would garble one progress line
+      in_o.engine = Engine::Induction;
+      auto ex = std::async(std::launch::async, [&] { return run_engine(m, path, ex_o); });
+      auto sy = std::async(std::launch::async, [&] { return run_engine(m, path, in_o); });
       bool ex_first = true;
       for (;;) {
         if (ex.wait_for(std::chrono::milliseconds(5)) == std::future_status::ready) break;
@@ -68,10 +71,11 @@ int run_check(const CheckArgs& a) {
       }
       continue;
     }
-    for (CheckResult& r : run_engines(*l.program, path)) {
+    Machine m(*l.program);  // the engines' input, and the reporters'
+    for (CheckResult& r : run_engines(m, path)) {
     status = combine_status(status, r.exit_code());
     if (a.format == "json") {
-      nlohmann::json j = to_json(l.program.get(), r);
+      nlohmann::json j = to_json(&m, r);
       if (a.stats) {
         j["stats"]["seconds"] = r.stats.seconds;
         j["stats"]["bytes_per_state"] = r.stats.bytes_per_state;
@@ -82,15 +86,12 @@ int run_check(const CheckArgs& a) {
     }
     if (r.outcome == Outcome::ModelError) {
       std::cerr << r.error;
-      if (r.error_trace) {
-        Machine m(*l.program);
-        std::cerr << "  reached by:\n" << render_race(m, *r.error_trace, false);
-      }
+      if (r.error_trace) std::cerr << "  reached by:\n" << render_race(m, *r.error_trace, false);
       continue;
     }
     if (!first) std::cout << "\n";
     first = false;
-    std::cout << render_text(*l.program, r);
+    std::cout << render_text(m, r);
     if (a.stats) std::cout << render_stats(r);
     }
   }
@@ -107,7 +108,7 @@ void add_check(CLI::App& app, int* status) {
   auto args = std::make_shared<CheckArgs>();
   CLI::App* c = app.add_subcommand("check", "Explore every interleaving of each model and report violated properties");
   c->add_option("models", args->models, "Model files (.lc)")->required()->check(CLI::ExistingFile);
-  add_limit_options(c, args->limits);
+  add_engine_options(c, args->engine);
   c->add_option("--format", args->format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
   c->add_flag("--all", args->all, "Report every violated property, not only the first");
   c->add_flag("--stats", args->stats, "Print states, transitions, depth, bytes/state and states/s");

@@ -9,7 +9,6 @@
 #include <iostream>
 #include <thread>
 
-#include "checker/explicit/explorer.h"
 #include "checker/report/ci_report.h"
 #include "cli/commands.h"
 #include "cli/common.h"
@@ -23,7 +22,7 @@ namespace fs = std::filesystem;
 
 struct CiArgs {
   std::vector<std::string> paths;
-  LimitArgs limits;
+  EngineOptions engine;
   std::string junit, sarif, json;
   unsigned jobs = 1;
 };
@@ -52,7 +51,7 @@ bool find_models(const std::vector<std::string>& paths, std::vector<std::string>
   return true;
 }
 
-CiModel check_one(const std::string& path, const LimitArgs& limits, const ExploreOptions& o) {
+CiModel check_one(const std::string& path, const EngineOptions& o) {
   CiModel m;
   m.file = path;
   Loaded l = load_model_file(path);
@@ -62,8 +61,9 @@ CiModel check_one(const std::string& path, const LimitArgs& limits, const Explor
     m.result.error = l.diagnostics;
     return m;
   }
-  m.result = run_engine(*l.program, path, limits, o);
   m.program = std::move(l.program);
+  m.machine = std::make_unique<Machine>(*m.program);  // the engine's input, and the reports'
+  m.result = run_engine(*m.machine, path, o);
   return m;
 }
 
@@ -79,6 +79,7 @@ bool write_file(const std::string& path, const std::string& text) {
 }
 
 int run_ci(const CiArgs& a) {
+  require_supported(a.engine);
   std::vector<std::string> files;
   if (!find_models(a.paths, &files)) return 2;
   if (files.empty()) {
@@ -86,15 +87,16 @@ int run_ci(const CiArgs& a) {
     return 2;
   }
   unsigned jobs = std::max(1u, std::min<unsigned>(a.jobs, unsigned(files.size())));
-  ExploreOptions o = explore_options(a.limits, true);
-  o.progress = o.progress && jobs == 1;  // progress lines of parallel searches would interleave
+  EngineOptions o = a.engine;
+  o.all = true;
+  o.progress = isatty(2) && jobs == 1;  // progress lines of parallel searches would interleave
 
   // Each worker takes the next model; results land in their sorted slot, so every
-  // output is the same for any number of jobs. explore() builds its own Machine.
+  // output is the same for any number of jobs. Each model has its own Machine.
   std::vector<CiModel> models(files.size());
   std::atomic<size_t> next{0};
   auto work = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < files.size();) models[i] = check_one(files[i], a.limits, o);
+    for (size_t i; (i = next.fetch_add(1)) < files.size();) models[i] = check_one(files[i], o);
   };
   if (jobs == 1) {
     work();
@@ -121,7 +123,7 @@ void add_ci(CLI::App& app, int* status) {
   c->add_option("paths", args->paths, "Model files, or folders searched recursively for *.lc")
       ->required()
       ->check(CLI::ExistingPath);
-  add_limit_options(c, args->limits);
+  add_engine_options(c, args->engine);
   c->add_option("--junit", args->junit, "Write JUnit XML here (a testsuite per model, a testcase per property)");
   c->add_option("--sarif", args->sarif, "Write SARIF 2.1.0 here (a result per failed test case)");
   c->add_option("--json", args->json, "Write every verdict and counterexample as JSON here");

@@ -1,4 +1,6 @@
 // lifecheck matrix MODEL... : every property of every model, as a revision x property table.
+#include <unistd.h>
+
 #include <iostream>
 
 #include "checker/report/matrix.h"
@@ -12,13 +14,16 @@ namespace {
 
 struct MatrixArgs {
   std::vector<std::string> models;
-  LimitArgs limits;
+  EngineOptions engine;
   std::string format = "text";
   bool no_time = false;
 };
 
 int run_matrix(const MatrixArgs& a) {
-  ExploreOptions o = explore_options(a.limits, true);
+  require_supported(a.engine);
+  EngineOptions o = a.engine;
+  o.all = true;
+  o.progress = isatty(2);
   std::vector<MatrixRow> rows;
   int status = 0;
   for (const auto& path : a.models) {
@@ -34,7 +39,7 @@ int run_matrix(const MatrixArgs& a) {
       status = combine_status(status, 2);
     } else {
       row.model = l.program->name;
-      row.result = run_engine(*l.program, path, a.limits, o);
+      row.result = run_engine(Machine(*l.program), path, o);
       if (row.result.outcome == Outcome::ModelError) std::cerr << row.result.error;
       status = combine_status(status, row.result.exit_code());
     }
@@ -57,7 +62,7 @@ void add_matrix(CLI::App& app, int* status) {
   auto args = std::make_shared<MatrixArgs>();
   CLI::App* c = app.add_subcommand("matrix", "Check every property of every model and print a model x property table");
   c->add_option("models", args->models, "Model files (.lc), one row each, in this order")->required()->check(CLI::ExistingFile);
-  add_limit_options(c, args->limits);
+  add_engine_options(c, args->engine);
   c->add_option("--format", args->format, "text (default), markdown or json")->check(CLI::IsMember({"text", "markdown", "json"}));
   c->add_flag("--no-time", args->no_time, "Leave out the time column (for byte-identical output)");
   c->callback([args, status] { *status = run_matrix(*args); });

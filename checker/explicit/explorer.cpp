@@ -28,9 +28,10 @@ struct Witness {
 
 class Explorer : public StepSink {
  public:
-  Explorer(const ir::Program& p, const ExploreOptions& o) : p_(p), o_(o), m_(p), side_(p), store_(m_.state_size()) {
-    if (o.merge) mg_ = ir::merging(p);
-    props_ = properties_of(p);
+  Explorer(const Machine& m, const ExploreOptions& o)
+      : p_(m.program()), o_(o), m_(m), side_(m), store_(m_.state_size()) {
+    if (o.merge) mg_ = ir::merging(p_);
+    props_ = properties_of(p_);
     witness_.resize(props_.size());
     found_.assign(props_.size(), false);
   }
@@ -57,10 +58,13 @@ class Explorer : public StepSink {
       cur_ = head++;
       cur_depth_ = depth;
       had_successor_ = false;
+      refused_ = 0;
       const uint8_t* s = store_.state(cur_);
       expand(s);
       if (stop_) break;
-      if (!had_successor_ && !m_.all_finished(s)) {
+      // A dead end where the step monitor refused a step is where the observed run ends
+      // the product, not a deadlock of the model.
+      if (!had_successor_ && !refused_ && !m_.all_finished(s)) {
         Violation v;
         v.check = ir::Check::Deadlock;
         v.message = "no thread can run, and not every thread has finished";
@@ -168,6 +172,8 @@ class Explorer : public StepSink {
 
   void state_violation(const Violation& v) override { found(index_of(v.check), {cur_, -1, v, {}}); }
 
+  void refused(int) override { ++refused_; }
+
   void model_error(Span at, const std::string& message) override {
     if (model_error_) return;
     model_error_ = true;
@@ -206,7 +212,7 @@ class Explorer : public StepSink {
 
   void check_state(uint32_t idx) {
     const uint8_t* s = store_.state(idx);
-    bool done = m_.all_finished(s);
+    bool done = m_.complete(s);
     for (size_t i = 0; i < p_.properties.size(); ++i) {
       size_t pi = std::size(ir::kBuiltinChecks) + i;
       if (found_[pi]) continue;
@@ -224,17 +230,18 @@ class Explorer : public StepSink {
 
   // Invariants, finals and deadlock of the state a fatal step led to.
   void check_terminal(const uint8_t* s, int ordinal) {
-    bool done = m_.all_finished(s);
+    bool done = m_.complete(s);
     for (size_t i = 0; i < p_.properties.size(); ++i) {
       size_t pi = std::size(ir::kBuiltinChecks) + i;
       if (found_[pi] || (p_.properties[i].is_final && !done)) continue;
       if (m_.check_property(s, int(i), nullptr) == 0) found(pi, {cur_, ordinal, property_violation(p_, int(i)), true, {}});
     }
     size_t dl = index_of(ir::Check::Deadlock);
-    if (found_[dl] || done) return;
-    struct Any : StepSink {
+    if (found_[dl] || m_.all_finished(s)) return;
+    struct Any : StepSink {  // a successor, or a step the monitor refused: no deadlock
       bool any = false;
       void successor(const uint8_t*, const StepInfo&) override { any = true; }
+      void refused(int) override { any = true; }
     } any;
     side_.successors(s, any);  // a second Machine: this runs inside the first one's expansion
     if (!any.any) {
@@ -276,6 +283,19 @@ class Explorer : public StepSink {
       m_.successors(s, *this);
       return;
     }
+    expand_merged(s);
+    if (!had_successor_ && !stop_ && m_.monitor()) {
+      // single_steps() does not pass refusals on: count them on a plain expansion.
+      struct Refusals : StepSink {
+        int n = 0;
+        void successor(const uint8_t*, const StepInfo&) override {}
+        void refused(int) override { ++n; }
+      } r;
+      m_.successors(s, r);
+      refused_ += r.n;
+    }
+  }
+  void expand_merged(const uint8_t* s) {
     for (auto& first : single_steps(m_, s, -1, this)) {
       auto rest = merged_rest(m_, *mg_, first, this);
       if (model_error_) return;
@@ -345,6 +365,7 @@ class Explorer : public StepSink {
   uint32_t cur_ = StateStore::kNone, cur_depth_ = 0, max_depth_ = 0;
   uint64_t transitions_ = 0;
   bool had_successor_ = false, stop_ = false;
+  int refused_ = 0;  // steps of the state being expanded that the step monitor forbade
   bool model_error_ = false;
   uint32_t error_state_ = StateStore::kNone;
   std::string error_text_, limit_;
@@ -357,8 +378,8 @@ class Explorer : public StepSink {
 
 }  // namespace
 
-CheckResult explore(const ir::Program& p, const std::string& file, const ExploreOptions& o) {
-  Explorer e(p, o);
+CheckResult explore(const Machine& m, const std::string& file, const ExploreOptions& o) {
+  Explorer e(m, o);
   return e.run(file);
 }
 

@@ -7,6 +7,8 @@
 
 namespace lc {
 
+// The explicit engine's own options; the CLI and tests set them through EngineOptions
+// (checker/engine.h).
 struct ExploreOptions {
   bool all = false;            // report every violated property, not only the first
   uint64_t max_states = 0;     // 0: no limit
@@ -18,6 +20,10 @@ struct ExploreOptions {
                                // statements after it; depths and shortest counterexamples count merged steps
 };
 
-CheckResult explore(const ir::Program& p, const std::string& file, const ExploreOptions& o);
+// Searches the states of `m` on copies of it (a Machine is not thread-safe, so engines
+// running side by side may share one). With a step monitor, a dead end where the monitor
+// refused a step is no deadlock, and finals are checked only where the run is complete
+// (Machine::complete).
+CheckResult explore(const Machine& m, const std::string& file, const ExploreOptions& o);
 
 }  // namespace lc

@@ -51,7 +51,7 @@ Loc model_loc(const ir::Program& p) {
   return {p.file->name(), 1, 1};
 }
 
-bool model_failed(const CiModel& m) { return !m.program || m.result.outcome == Outcome::ModelError; }
+bool model_failed(const CiModel& m) { return !m.machine || m.result.outcome == Outcome::ModelError; }
 
 const ir::Expect* expect_line(const ir::Program& p, const std::string& name) {
   for (const auto& e : p.expects)
@@ -126,17 +126,13 @@ std::string diagram(const Machine& m, const Counterexample& c) {
 std::string details(const CiModel& m, const CiCase& c) {
   if (c.outcome == CiOutcome::ModelError) {
     std::string out = m.result.error;
-    if (m.program && m.result.error_trace) {
-      Machine mach(*m.program);
-      out += "  reached by:\n" + render_race(mach, *m.result.error_trace, false);
-    }
+    if (m.machine && m.result.error_trace) out += "  reached by:\n" + render_race(*m.machine, *m.result.error_trace, false);
     return out;
   }
   if (c.outcome != CiOutcome::UnexpectedViolation) return "";
   const PropertyResult& pr = m.result.properties[c.property];
   if (pr.counterexample < 0) return "";
-  Machine mach(*m.program);
-  return diagram(mach, m.result.counterexamples[pr.counterexample]);
+  return diagram(*m.machine, m.result.counterexamples[pr.counterexample]);
 }
 
 struct Counts {
@@ -276,7 +272,7 @@ std::vector<CiCase> ci_cases(const CiModel& m) {
   if (model_failed(m)) return {model_error_case(m)};
   const ir::Program& p = *m.program;
   const CheckResult& r = m.result;
-  Machine mach(p);
+  const Machine& mach = *m.machine;
   std::vector<CiCase> out;
   for (size_t i = 0; i < r.properties.size(); ++i) {
     const PropertyResult& pr = r.properties[i];
@@ -467,7 +463,7 @@ json ci_sarif(const std::vector<CiModel>& models) {
       if (c.property >= 0) {
         const ir::Program& p = *m.program;
         const PropertyResult& pr = m.result.properties[c.property];
-        Machine mach(p);
+        const Machine& mach = *m.machine;
         json related = json::array();
         if (pr.property >= 0 && !user_rules.count(pr.name))
           user_rules[pr.name] = {pr.check == ir::Check::Final ? "final" : "invariant", one_line(p.text(pr.span))};
@@ -499,9 +495,8 @@ json ci_sarif(const std::vector<CiModel>& models) {
           res["codeFlows"] = flows;
         }
         if (!related.empty()) res["relatedLocations"] = related;
-      } else if (m.program && m.result.error_trace) {
-        Machine mach(*m.program);
-        res["codeFlows"] = json::array({code_flow(mach, *m.result.error_trace, false, c.message)});
+      } else if (m.machine && m.result.error_trace) {
+        res["codeFlows"] = json::array({code_flow(*m.machine, *m.result.error_trace, false, c.message)});
       }
       pending.push_back({res, res["ruleId"].get<std::string>()});
     }
@@ -537,7 +532,7 @@ json ci_json(const std::vector<CiModel>& models) {
   json out = json::array();
   Counts total;
   for (const auto& m : models) {
-    json j = to_json(m.program.get(), m.result);
+    json j = to_json(m.machine.get(), m.result);
     auto cases = ci_cases(m);
     Counts n = count(cases);
     json cs = json::array();

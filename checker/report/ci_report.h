@@ -23,6 +23,7 @@ const char* ci_outcome_name(CiOutcome o);
 struct CiModel {
   std::string file;                        // as found (relative paths stay relative)
   std::unique_ptr<ir::Program> program;    // null when the model does not load
+  std::unique_ptr<Machine> machine;        // the Machine of `program` the engine ran on (reports)
   CheckResult result;                      // outcome ModelError: `error` holds the diagnostic
 };
 

@@ -11,7 +11,7 @@ static json loc_json(const ir::Program& p, Span s) {
   return {{"file", p.file->name()}, {"line", l}, {"col", c}};
 }
 
-static json trace_json(const Machine& m, const Trace& t, bool last_violates) {
+json trace_to_json(const Machine& m, const Trace& t, bool last_violates) {
   const ir::Program& p = m.program();
   json steps = json::array();
   std::set<std::string> names;
@@ -21,21 +21,30 @@ static json trace_json(const Machine& m, const Trace& t, bool last_violates) {
       names.insert(v.thread_name);
       threads.push_back(v.thread_name);
     }
-    steps.push_back({{"step", v.index},
-                     {"thread", v.thread_name},
-                     {"function", v.function},
-                     {"stack", v.stack},
-                     {"statement", v.text},
-                     {"kind", v.kind},
-                     {"location", {{"file", p.file->name()}, {"line", v.line}, {"col", v.col}}},
-                     {"locks_held", v.locks},
-                     {"events", v.events},
-                     {"violation", v.violating}});
+    json step = {{"step", v.index},
+                {"thread", v.thread_name},
+                {"function", v.function},
+                {"stack", v.stack},
+                {"statement", v.text},
+                {"kind", v.kind},
+                {"location", {{"file", p.file->name()}, {"line", v.line}, {"col", v.col}}},
+                {"locks_held", v.locks},
+                {"events", v.events},
+                {"violation", v.violating}};
+    if (!v.observed.empty()) {
+      json obs = json::array();
+      for (const auto& o : v.observed)
+        obs.push_back({{"file", o.file}, {"line", o.line}, {"record", o.record}, {"ts_ns", o.ts_ns},
+                       {"pid", o.pid}, {"task", o.task}, {"what", o.what}});
+      step["observed"] = obs;
+    }
+    steps.push_back(step);
   }
   return {{"threads", threads}, {"steps", steps}};
 }
 
-json to_json(const ir::Program* p, const CheckResult& r) {
+json to_json(const Machine* mp, const CheckResult& r) {
+  const ir::Program* p = mp ? &mp->program() : nullptr;
   json j;
   j["file"] = r.file;
   j["engine"] = r.engine;
@@ -63,8 +72,8 @@ json to_json(const ir::Program* p, const CheckResult& r) {
   }
   j["properties"] = props;
   json cexs = json::array();
-  if (p) {
-    Machine m(*p);
+  if (mp) {
+    const Machine& m = *mp;
     for (const auto& c : r.counterexamples) {
       json e = {{"property", c.property},
                 {"check", ir::check_name(c.violation.check)},
@@ -81,10 +90,10 @@ json to_json(const ir::Program* p, const CheckResult& r) {
           edges.push_back({{"held", p->slot_name(ed.held)},
                            {"acquired", p->slot_name(ed.acquired)},
                            {"thread", thread_name(m, ed.thread)},
-                           {"trace", trace_json(m, ed.trace, true)}});
+                           {"trace", trace_to_json(m, ed.trace, true)}});
         e["lock_cycle"] = edges;
       } else {
-        e["trace"] = trace_json(m, c.trace, c.violation_in_last_step);
+        e["trace"] = trace_to_json(m, c.trace, c.violation_in_last_step);
       }
       if (!c.blocked.empty()) {
         json bl = json::array();
@@ -93,6 +102,8 @@ json to_json(const ir::Program* p, const CheckResult& r) {
           if (b.kind == Blocked::Wait) {
             x["waits_for"] = "condition";
             x["condition"] = p->text(b.span);
+          } else if (b.kind == Blocked::Monitor) {
+            x["waits_for"] = "monitor";
           } else {
             x["waits_for"] = b.kind == Blocked::Relock ? "own_lock" : "lock";
             x["lock"] = p->slot_name(b.lock_slot);
@@ -106,8 +117,8 @@ json to_json(const ir::Program* p, const CheckResult& r) {
     }
   }
   j["counterexamples"] = cexs;
-  if (p && r.cti) {
-    Machine m(*p);
+  if (mp && r.cti) {
+    const Machine& m = *mp;
     const Counterexample& c = *r.cti;
     StateView v = view_state(m, c.trace.start);
     json threads = json::object(), values = json::object();
@@ -121,7 +132,7 @@ json to_json(const ir::Program* p, const CheckResult& r) {
                           {"location", loc_json(*p, c.violation.span)},
                           {"violating_step", c.violation_in_last_step},
                           {"start", {{"threads", threads}, {"values", values}}},
-                          {"trace", trace_json(m, c.trace, c.violation_in_last_step)}};
+                          {"trace", trace_to_json(m, c.trace, c.violation_in_last_step)}};
   }
   j["stats"] = {{"states", r.stats.states},
                 {"transitions", r.stats.transitions},

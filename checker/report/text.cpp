@@ -79,6 +79,7 @@ std::string render_race(const Machine& m, const Trace& t, bool last_violates, st
                       std::to_string(v.index) + "  ";
     for (size_t c = 0; c < order.size(); ++c) row += pad(order[c] == v.thread ? cell(v) : "", width[c] + 2);
     std::string margin = v.function + ":" + std::to_string(v.line);
+    for (const auto& o : v.observed) margin += "  [" + observed_at(o) + "]";
     if (!v.locks.empty()) {
       margin += "  holds ";
       for (size_t i = 0; i < v.locks.size(); ++i) margin += (i ? ", " : "") + v.locks[i];
@@ -91,7 +92,7 @@ std::string render_race(const Machine& m, const Trace& t, bool last_violates, st
   return out;
 }
 
-static std::string describe(const Machine& m, const Counterexample& c) {
+std::string render_violation(const Machine& m, const Counterexample& c) {
   const ir::Program& p = m.program();
   std::string out;
   auto views = view_trace(m, c.trace, c.violation_in_last_step);
@@ -117,6 +118,8 @@ static std::string describe(const Machine& m, const Counterexample& c) {
       std::string who = thread_name(m, b.thread);
       if (b.kind == Blocked::Wait)
         out += "   " + who + " waits until '" + p.text(b.span) + "' (" + where(p, b.span) + ")\n";
+      else if (b.kind == Blocked::Monitor)
+        out += "   " + who + " cannot take its next step: the observed events do not allow it (" + where(p, b.span) + ")\n";
       else if (b.kind == Blocked::Relock)
         out += "   " + who + " waits for " + p.slot_name(b.lock_slot) + ", which it holds itself (" + where(p, b.span) + ")\n";
       else
@@ -144,8 +147,8 @@ static std::string describe(const Machine& m, const Counterexample& c) {
   return out;
 }
 
-std::string render_text(const ir::Program& p, const CheckResult& r) {
-  Machine m(p);
+std::string render_text(const Machine& m, const CheckResult& r) {
+  const ir::Program& p = m.program();
   std::string out = r.file + ": model " + p.name + (p.title.empty() ? "" : " \"" + p.title + "\"") + "\n";
   size_t w = 8;
   for (const auto& pr : r.properties) w = std::max(w, pr.name.size());
@@ -182,7 +185,7 @@ std::string render_text(const ir::Program& p, const CheckResult& r) {
   for (const auto& c : r.counterexamples) {
     out += "\n--- " + c.property + ": " + c.violation.message + "\n";
     if (c.violation.check == ir::Check::LockOrder) {
-      out += describe(m, c);
+      out += render_violation(m, c);
       for (size_t i = 0; i < c.edges.size(); ++i) {
         out += "\n  path " + std::to_string(i + 1) + ": " + thread_name(m, c.edges[i].thread) + " takes " +
                p.slot_name(c.edges[i].acquired) + " while holding " + p.slot_name(c.edges[i].held) + "\n";
@@ -193,7 +196,7 @@ std::string render_text(const ir::Program& p, const CheckResult& r) {
     std::vector<int> extra;
     for (const auto& b : c.blocked) extra.push_back(b.thread);
     out += render_race(m, c.trace, c.violation_in_last_step, extra);
-    out += describe(m, c);
+    out += render_violation(m, c);
   }
   if (r.cti) {
     const Counterexample& c = *r.cti;
@@ -210,7 +213,7 @@ std::string render_text(const ir::Program& p, const CheckResult& r) {
       return out;
     }
     out += render_race(m, c.trace, c.violation_in_last_step);
-    out += describe(m, c);
+    out += render_violation(m, c);
   }
   return out;
 }

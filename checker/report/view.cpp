@@ -7,6 +7,10 @@ std::string where(const ir::Program& p, Span s) {
   return p.file->name() + ":" + std::to_string(l) + ":" + std::to_string(c);
 }
 
+std::string observed_at(const Observed& o) {
+  return o.file + (o.record ? " record " : " line ") + std::to_string(o.line) + " " + o.task;
+}
+
 std::string thread_name(const Machine& m, int thread) {
   if (thread < 0 || thread >= m.threads()) return "init";
   return m.program().threads[thread].name;
@@ -99,6 +103,7 @@ std::vector<StepView> view_trace(const Machine& m, const Trace& t, bool last_vio
       }
     }
     v.violating = last_violates && i + 1 == t.steps.size();
+    v.observed = st.observed;
     out.push_back(v);
   }
   return out;

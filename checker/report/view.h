@@ -21,6 +21,7 @@ struct StepView {
   std::vector<std::string> locks;  // held by this thread after the step
   std::vector<std::string> events; // "new idev#0", "free idev#0", "trylock failed: m"
   bool violating = false;          // this step's own action is the violation
+  std::vector<Observed> observed;  // replay: the captured events the step matched
 };
 
 std::vector<StepView> view_trace(const Machine& m, const Trace& t, bool last_violates);
@@ -29,6 +30,8 @@ std::string action_text(const ir::Program& p, const ir::Action& a);
 std::string thread_name(const Machine& m, int thread);
 // "file:line:col" of a span.
 std::string where(const ir::Program& p, Span s);
+// Where an observed event is in its capture: "trace line 20417 iommufd-143".
+std::string observed_at(const Observed& o);
 // A state as a reader needs it when it is not reached from init (a k-induction
 // counterexample): where each thread is, and every value that differs from the initial
 // state ("xa[0]" -> "idev#0", "idev#0.users" -> "2"); a thread's locals only where they are in

@@ -131,11 +131,11 @@ bool counterexample_from_path(const Machine& m, const PropertyResult& pr, const 
 
 class Bmc {
  public:
-  Bmc(const ir::Program& p, const std::string& file, const SymbolicOptions& o)
-      : p_(p), o_(o), m_(p), t0_(Clock::now()), E_(p, c_, deadline(o, t0_), o.merge), s_(c_), frames_() {
+  Bmc(const Machine& m, const std::string& file, const SymbolicOptions& o)
+      : p_(m.program()), o_(o), m_(m), t0_(Clock::now()), E_(p_, c_, deadline(o, t0_), o.merge), s_(c_), frames_() {
     r_.file = file;
     r_.engine = std::string(o.induction ? "induction" : "bmc") + " (" + version_string() + (o.merge ? ", merged steps" : "") + ")";
-    props_ = properties_of(p);
+    props_ = properties_of(p_);
     found_.assign(props_.size(), false);
   }
 
@@ -755,8 +755,17 @@ long first_breaking_facts(const ir::Program& p, const std::vector<std::vector<ui
   return -1;
 }
 
-CheckResult check_symbolic(const ir::Program& p, const std::string& file, const SymbolicOptions& o) {
-  Bmc b(p, file, o);
+CheckResult check_symbolic(const Machine& m, const std::string& file, const SymbolicOptions& o) {
+  if (m.monitor()) {  // engine.h's unsupported() says so first; this is the backstop
+    CheckResult r;
+    r.file = file;
+    r.engine = std::string(o.induction ? "induction" : "bmc") + " (" + version_string() + ")";
+    r.outcome = Outcome::ModelError;
+    r.error = "lifecheck: error: the Z3 engines cannot run with a step monitor (replay and prediction use the explicit search)\n";
+    r.properties = properties_of(m.program());
+    return r;
+  }
+  Bmc b(m, file, o);
   return b.run();
 }
 

@@ -9,6 +9,8 @@
 
 namespace lc::symbolic {
 
+// The symbolic engines' own options; the CLI and tests set them through EngineOptions
+// (checker/engine.h), except the facts switch, which only tests flip.
 struct SymbolicOptions {
   uint32_t depth = 30;        // unroll at most this many steps
   bool induction = false;     // also try to prove the remaining properties by k-induction
@@ -23,7 +25,10 @@ struct SymbolicOptions {
                               // statements after it; depths and shortest counterexamples count merged steps
 };
 
-CheckResult check_symbolic(const ir::Program& p, const std::string& file, const SymbolicOptions& o);
+// Unrolls m.program() (the encoder reads the IR, not the Machine) and replays what Z3 finds
+// on a copy of `m`. A step monitor cannot be encoded: with one, the result is an error
+// (outcome ModelError, exit 2), never a run that ignores it.
+CheckResult check_symbolic(const Machine& m, const std::string& file, const SymbolicOptions& o);
 // "Z3 4.8.12"
 std::string solver_version();
 // For tests: the index of the first of `states` that breaks the facts every frame assumes

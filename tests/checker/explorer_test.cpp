@@ -32,9 +32,9 @@ TEST_CASE("explorer: use after put, shortest counterexample") {
 }
 
 TEST_CASE("explorer: without --all it stops at the first violation and leaves the rest unknown") {
-  ExploreOptions o;
+  EngineOptions o;
   o.all = false;
-  o.max_states = 1000000;
+  o.limits.max_states = 1000000;
   auto c = lct::check(kUaf, o);
   CHECK(c.result.outcome == Outcome::StoppedAtViolation);
   CHECK(c.status("use_after_free") == Status::Violated);
@@ -44,16 +44,16 @@ TEST_CASE("explorer: without --all it stops at the first violation and leaves th
 
 TEST_CASE("explorer: limits give an inconclusive result (exit 3) with how far it got") {
   const char* big = "int<0..100> a = 0;\nint<0..100> b = 0;\nthread t { while (a < 100) { a = a + 1; } }\nthread u { while (b < 100) { b = b + 1; } }\n";
-  ExploreOptions o;
-  o.max_states = 500;
+  EngineOptions o;
+  o.limits.max_states = 500;
   auto c = lct::check(big, o);
   CHECK(c.result.outcome == Outcome::LimitHit);
   CHECK(c.result.limit == "max-states 500");
   CHECK(c.result.exit_code() == 3);
   CHECK(c.result.stats.states >= 500);
   CHECK(c.status("deadlock") == Status::Unknown);
-  ExploreOptions d;
-  d.max_depth = 10;
+  EngineOptions d;
+  d.limits.depth = 10;
   auto c2 = lct::check(big, d);
   CHECK(c2.result.limit == "depth 10");
   CHECK(c2.result.stats.depth == 10);
@@ -67,14 +67,14 @@ TEST_CASE("explorer: memory and time limits") {
   const char* big = "int<0..200> a = 0;\nint<0..200> b = 0;\nint<0..200> c = 0;\n"
                     "thread t { while (a < 200) { a = a + 1; } }\nthread u { while (b < 200) { b = b + 1; } }\n"
                     "thread v { while (c < 200) { c = c + 1; } }\n";
-  ExploreOptions m;
-  m.memory_mb = 1;
+  EngineOptions m;
+  m.limits.memory_mb = 1;
   auto c = lct::check(big, m);
   CHECK(c.result.outcome == Outcome::LimitHit);
   CHECK(c.result.limit == "memory 1 MB");
   CHECK(c.result.exit_code() == 3);
-  ExploreOptions t;
-  t.timeout_s = 0.0001;
+  EngineOptions t;
+  t.limits.timeout_s = 0.0001;
   auto d = lct::check(big, t);
   CHECK(d.result.outcome == Outcome::LimitHit);
   CHECK(d.result.limit == "timeout 0.0001 s");
@@ -82,10 +82,10 @@ TEST_CASE("explorer: memory and time limits") {
 }
 
 TEST_CASE("explorer: a violation found before a limit still counts (exit 1)") {
-  ExploreOptions o;
-  o.max_states = 100000;
+  EngineOptions o;
+  o.limits.max_states = 100000;
   o.all = true;
-  o.max_depth = 40;
+  o.limits.depth = 40;
   auto c = lct::check(kUaf, o);
   CHECK(c.result.exit_code() == 1);
 }
@@ -153,8 +153,8 @@ TEST_CASE("explorer: a property that reads through null is a model error") {
 TEST_CASE("explorer: output is deterministic") {
   auto a = lct::check(kUaf);
   auto b = lct::check(kUaf);
-  CHECK(render_text(*a.program, a.result) == render_text(*b.program, b.result));
-  CHECK(to_json(a.program.get(), a.result).dump() == to_json(b.program.get(), b.result).dump());
+  CHECK(render_text(*a.machine, a.result) == render_text(*b.machine, b.result));
+  CHECK(to_json(a.machine.get(), a.result).dump() == to_json(b.machine.get(), b.result).dump());
 }
 
 TEST_CASE("explorer: statement merging gives every model the same verdicts, in fewer states") {
@@ -167,11 +167,11 @@ TEST_CASE("explorer: statement merging gives every model the same verdicts, in f
   int violations = 0;
   for (const auto& f : files) {
     INFO(f);
-    auto [program, plain] = lct::check_file(f);
-    ExploreOptions o;
+    auto [program, machine, plain] = lct::check_file(f);
+    EngineOptions o;
     o.all = true;
     o.merge = true;
-    CheckResult mg = explore(*program, f, o);
+    CheckResult mg = run_engine(*machine, f, o);
     REQUIRE(mg.outcome == plain.outcome);
     CHECK(mg.stats.states <= plain.stats.states);
     plain_states += plain.stats.states;
@@ -198,10 +198,10 @@ TEST_CASE("explorer: statement merging keeps the iommufd verdicts, with a tenth 
     INFO(f);
     Loaded l = load_model_file(f);
     REQUIRE(l.program);
-    ExploreOptions o;
+    EngineOptions o;
     o.all = true;
     o.merge = true;
-    CheckResult mg = explore(*l.program, f, o);
+    CheckResult mg = run_engine(Machine(*l.program), f, o);
     REQUIRE(mg.outcome == Outcome::Complete);
     // Verdicts as the model's expect lines say (unlisted: holds).
     for (const auto& pr : mg.properties) {
@@ -215,4 +215,49 @@ TEST_CASE("explorer: statement merging keeps the iommufd verdicts, with a tenth 
     }
     if (f.find("/final.lc") != std::string::npos) CHECK(mg.stats.states < 752033);  // 7520329 without merging
   }
+}
+
+TEST_CASE("explorer: with a step monitor, a refused dead end is no deadlock and finals hold only where the run is complete") {
+  // Each thread may call b() once and nothing else (an EntryMonitor). t's call of a() is
+  // refused: a dead end of the product. u's skip branch finishes before its observed call:
+  // every thread finished, but the monitor does not accept, so `both_b` is not checked there.
+  auto p = lct::compile(R"(
+int x = 0;
+fn a() { x = x + 1; }
+fn b() { x = x + 10; }
+thread t { choose { a(); } or { b(); } }
+thread u { choose { skip; } or { b(); } }
+final both_b: x == 20;
+)");
+  EntryMonitor em;
+  em.observed_fn.assign(p->fns.size(), true);
+  em.sequence = {{p->fn_index("b")}, {p->fn_index("b")}};
+  auto status = [&](const CheckResult& r, const std::string& name) {
+    for (const auto& pr : r.properties)
+      if (pr.name == name) return pr.status;
+    FAIL("no property " << name);
+    return Status::Unknown;
+  };
+  EngineOptions o;
+  o.all = true;
+  CheckResult plain = run_engine(Machine(*p), "test.lc", o);
+  CHECK(status(plain, "both_b") == Status::Violated);
+  for (bool merge : {false, true}) {
+    INFO("merge " << merge);
+    o.merge = merge;
+    Machine m(*p, &em);
+    CheckResult r = run_engine(m, "test.lc", o);
+    CHECK(r.outcome == Outcome::Complete);
+    CHECK(status(r, "deadlock") == Status::Holds);
+    CHECK(status(r, "both_b") == Status::Holds);
+    CHECK(r.exit_code() == 0);
+  }
+  // A dead end where no step was refused is still a deadlock: w waits for what never comes.
+  auto q = lct::compile("int x = 0;\nfn b() { x = 1; }\nthread t { b(); }\nthread w { wait(x == 2); }\n");
+  EntryMonitor eq;
+  eq.observed_fn.assign(q->fns.size(), true);
+  eq.sequence = {{q->fn_index("b")}, {}};
+  Machine mq(*q, &eq);
+  CheckResult d = run_engine(mq, "test.lc", o);
+  CHECK(status(d, "deadlock") == Status::Violated);
 }

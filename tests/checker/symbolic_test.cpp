@@ -44,11 +44,18 @@ std::unique_ptr<ir::Program> regress_check(const std::string& name) {
   return lct::compile(lct::slurp(lct::src("tests/regress/checks/" + name + ".lc")));
 }
 
-symbolic::SymbolicOptions induction(uint32_t depth) {
-  symbolic::SymbolicOptions so;
-  so.depth = depth;
-  so.induction = true;
-  return so;
+// BMC to `depth`, every property.
+EngineOptions bmc(uint32_t depth) {
+  EngineOptions o;
+  o.engine = Engine::Bmc;
+  o.all = true;
+  o.limits.depth = depth;
+  return o;
+}
+EngineOptions induction(uint32_t depth) {
+  EngineOptions o = bmc(depth);
+  o.engine = Engine::Induction;
+  return o;
 }
 
 }  // namespace
@@ -60,12 +67,11 @@ TEST_CASE("symbolic: the engines agree on every regression model and example wit
   int compared_violations = 0, proved = 0, merged_violations = 0, merged_deeper = 0;
   for (const auto& f : files) {
     INFO(f);
-    auto [program, ex] = lct::check_file(f);
+    auto [program, machine, ex] = lct::check_file(f);
     REQUIRE(ex.outcome == Outcome::Complete);
-    symbolic::SymbolicOptions so;
-    so.depth = D;
-    so.timeout_s = 120;
-    CheckResult sy = symbolic::check_symbolic(*program, f, so);
+    EngineOptions so = bmc(D);
+    so.limits.timeout_s = 120;
+    CheckResult sy = run_engine(*machine, f, so);
     INFO(sy.limit);
     REQUIRE(sy.limit.rfind("Z3 returned unknown", 0) != 0);
     require_replayed(sy);
@@ -88,9 +94,9 @@ TEST_CASE("symbolic: the engines agree on every regression model and example wit
     }
     // The partial-order reduction drops interleavings, never a state at its depth: with
     // it BMC finds the same violations at the same depths, and proves nothing more.
-    so.por = true;
-    CheckResult red = symbolic::check_symbolic(*program, f, so);
-    so.por = false;
+    so.reduction = true;
+    CheckResult red = run_engine(*machine, f, so);
+    so.reduction = false;
     REQUIRE(red.properties.size() == sy.properties.size());
     for (size_t i = 0; i < sy.properties.size(); ++i) {
       const auto& pf = sy.properties[i];
@@ -105,13 +111,13 @@ TEST_CASE("symbolic: the engines agree on every regression model and example wit
     }
     // Statement merging: the explicit engine with merging finds each violation at the same
     // merged depth as BMC with merging, never in fewer statements than without it.
-    ExploreOptions eo;
+    EngineOptions eo;
     eo.all = true;
     eo.merge = true;
-    CheckResult exm = explore(*program, f, eo);
+    CheckResult exm = run_engine(*machine, f, eo);
     REQUIRE(exm.outcome == Outcome::Complete);
     so.merge = true;
-    CheckResult mg = symbolic::check_symbolic(*program, f, so);
+    CheckResult mg = run_engine(*machine, f, so);
     so.merge = false;
     require_replayed(mg);
     REQUIRE(mg.properties.size() == ex.properties.size());
@@ -133,9 +139,9 @@ TEST_CASE("symbolic: the engines agree on every regression model and example wit
     }
     // k-induction: whatever it proves holds, whatever it refutes is violated, and its
     // counterexamples to induction (from made-up states) replay without harm.
-    so.depth = 3;
-    so.induction = true;
-    CheckResult in = symbolic::check_symbolic(*program, f, so);
+    so.limits.depth = 3;
+    so.engine = Engine::Induction;
+    CheckResult in = run_engine(*machine, f, so);
     require_replayed(in);
     for (size_t i = 0; i < ex.properties.size(); ++i) {
       INFO(ex.properties[i].name);
@@ -158,12 +164,11 @@ TEST_CASE("symbolic: the engines agree on every iommufd model within depth 5") {
   REQUIRE(files.size() >= 17);
   const uint32_t D = 5;
   for (const auto& f : files) {
+    if (lct::is_replay_model(f)) continue;
     INFO(f);
-    auto [program, ex] = lct::check_file(f);
+    auto [program, machine, ex] = lct::check_file(f);
     REQUIRE(ex.outcome == Outcome::Complete);
-    symbolic::SymbolicOptions so;
-    so.depth = D;
-    CheckResult sy = symbolic::check_symbolic(*program, f, so);
+    CheckResult sy = run_engine(*machine, f, bmc(D));
     INFO(sy.limit);
     CHECK(sy.limit == "no violation up to depth 5 (bounded: not a proof)");
     CHECK(sy.stats.depth == D);
@@ -183,11 +188,11 @@ TEST_CASE("symbolic: BMC finds an iommufd review bug 49 steps deep, as long as t
   std::string f = lct::src("specs/iommufd/aneesh-june-noeintr.lc");
   Loaded l = load_model_file(f);
   REQUIRE(l.program);
-  CheckResult ex = explore(*l.program, f, ExploreOptions{});
-  symbolic::SymbolicOptions so;
-  so.depth = 49;
+  Machine m(*l.program);
+  CheckResult ex = run_engine(m, f, EngineOptions{});
+  EngineOptions so = bmc(49);
   so.all = false;
-  CheckResult sy = symbolic::check_symbolic(*l.program, f, so);
+  CheckResult sy = run_engine(m, f, so);
   REQUIRE(ex.counterexamples.size() == 1);
   REQUIRE(sy.counterexamples.size() == 1);
   CHECK(sy.outcome == Outcome::StoppedAtViolation);
@@ -207,14 +212,14 @@ TEST_CASE("symbolic: with statement merging, BMC finds iommufd review bugs 44 to
     INFO(f);
     Loaded l = load_model_file(f);
     REQUIRE(l.program);
-    ExploreOptions eo;
+    Machine m(*l.program);
+    EngineOptions eo;
     eo.all = true;
-    CheckResult ex = explore(*l.program, f, eo);
-    symbolic::SymbolicOptions so;
-    so.depth = depth;
+    CheckResult ex = run_engine(m, f, eo);
+    EngineOptions so = bmc(depth);
     so.all = false;
     so.merge = true;
-    CheckResult sy = symbolic::check_symbolic(*l.program, f, so);
+    CheckResult sy = run_engine(m, f, so);
     REQUIRE(sy.outcome == Outcome::StoppedAtViolation);
     CHECK(sy.stats.depth == depth);
     REQUIRE(sy.counterexamples.size() == 1);
@@ -235,15 +240,13 @@ TEST_CASE("symbolic: with statement merging, BMC finds iommufd review bugs 44 to
 
 TEST_CASE("symbolic: k-induction proves what explicit search needs 100 steps for") {
   auto p = regress_check("induction_counter_holds");
-  auto so = induction(10);
-  auto r = symbolic::check_symbolic(*p, "t.lc", so);
+  Machine m(*p);
+  auto r = run_engine(m, "t.lc", induction(10));
   CHECK(r.outcome == Outcome::Complete);
   CHECK(r.note == "proved by k-induction at k = 1");
   CHECK(r.exit_code() == 0);
   for (const auto& pr : r.properties) CHECK(pr.status == Status::Holds);
-  symbolic::SymbolicOptions bmc;
-  bmc.depth = 10;
-  auto b = symbolic::check_symbolic(*p, "t.lc", bmc);
+  auto b = run_engine(m, "t.lc", bmc(10));
   CHECK(b.outcome == Outcome::LimitHit);
   CHECK(b.exit_code() == 3);
   CHECK(b.note == "no violation up to depth 10 (bounded: not a proof)");
@@ -252,7 +255,8 @@ TEST_CASE("symbolic: k-induction proves what explicit search needs 100 steps for
 TEST_CASE("symbolic: a failed induction step shows its counterexample; an auxiliary invariant proves it") {
   auto p = regress_check("induction_aux_missing_holds");
   auto so = induction(3);
-  auto r = symbolic::check_symbolic(*p, "t.lc", so);
+  Machine m(*p);
+  auto r = run_engine(m, "t.lc", so);
   CHECK(r.exit_code() == 3);
   CHECK(r.note == "no violation up to depth 3 (bounded: not a proof); the induction step fails at k = 3 "
                   "(its counterexample to induction is shown)");
@@ -260,16 +264,15 @@ TEST_CASE("symbolic: a failed induction step shows its counterexample; an auxili
   CHECK(r.cti_k == 3);
   CHECK(r.cti->property == "y_bounded");
   // Three steps from an unreachable state (y ahead of x) that keep y <= 5, then y = 6.
-  Machine m(*p);
   const auto& t = r.cti->trace;
   REQUIRE(t.steps.size() == 3);
   CHECK(m.get(t.start.data(), p->globals[1].slot) > m.get(t.start.data(), p->globals[0].slot));
   CHECK(m.get(t.steps.back().after.data(), p->globals[1].slot) == 6);
-  std::string text = render_text(*p, r);
+  std::string text = render_text(m, r);
   CHECK(text.find("--- counterexample to induction at k = 3: y_bounded: invariant 'y_bounded' is false\n") != std::string::npos);
 
   auto q = regress_check("induction_aux_given_holds");
-  auto g = symbolic::check_symbolic(*q, "t.lc", so);
+  auto g = run_engine(Machine(*q), "t.lc", so);
   CHECK(g.outcome == Outcome::Complete);
   CHECK(g.note == "proved by k-induction at k = 1");
   CHECK(!g.cti);
@@ -286,16 +289,16 @@ thread t { while (true) { atomic { if (x < 5) { x = x + 1; y = y + 1; } else { x
 )";
   auto p = lct::compile(counters + "invariant first: x >= 0;\ninvariant both: x <= 5 && y <= 5 && x >= 0;\n");
   auto so = induction(2);
-  auto r = symbolic::check_symbolic(*p, "conj.lc", so);
+  Machine m(*p);
+  auto r = run_engine(m, "conj.lc", so);
   CHECK(r.exit_code() == 3);
   REQUIRE(r.cti);
   CHECK(r.cti->property == "both");
-  Machine m(*p);
   REQUIRE(!r.cti->trace.steps.empty());
   CHECK(m.get(r.cti->trace.steps.back().after.data(), p->globals[1].slot) == 6);
   // With y == x among the conjuncts the step is proved.
   auto q = lct::compile(counters + "invariant both: x <= 5 && y == x && y <= 5;\n");
-  auto g = symbolic::check_symbolic(*q, "conj.lc", so);
+  auto g = run_engine(Machine(*q), "conj.lc", so);
   CHECK(g.note == "proved by k-induction at k = 1");
   CHECK(g.exit_code() == 0);
 }
@@ -303,7 +306,8 @@ thread t { while (true) { atomic { if (x < 5) { x = x + 1; y = y + 1; } else { x
 TEST_CASE("symbolic: an auxiliary invariant over thread positions (at()) proves a refcount bound") {
   auto p = regress_check("induction_positions_missing_holds");
   auto so = induction(4);
-  auto r = symbolic::check_symbolic(*p, "t.lc", so);
+  Machine m(*p);
+  auto r = run_engine(m, "t.lc", so);
   CHECK(r.exit_code() == 3);
   REQUIRE(r.cti);
   CHECK(r.cti_k == 4);
@@ -312,7 +316,6 @@ TEST_CASE("symbolic: an auxiliary invariant over thread positions (at()) proves 
   // from ref = 0).
   CHECK(r.cti->property == "range");
   // The made-up start: the refcount is not what the holders' positions account for.
-  Machine m(*p);
   const auto& t = r.cti->trace;
   int ref = p->kinds[0].first_slot + 1;
   int between = 0;
@@ -329,7 +332,7 @@ TEST_CASE("symbolic: an auxiliary invariant over thread positions (at()) proves 
   CHECK(t.steps.back().violation->check == ir::Check::Range);
 
   auto q = regress_check("induction_positions_given_holds");
-  auto g = symbolic::check_symbolic(*q, "t.lc", so);
+  auto g = run_engine(Machine(*q), "t.lc", so);
   CHECK(g.outcome == Outcome::Complete);
   CHECK(g.note == "proved by k-induction at k = 1");
   for (const auto& pr : g.properties) CHECK(pr.status == Status::Holds);
@@ -337,15 +340,17 @@ TEST_CASE("symbolic: an auxiliary invariant over thread positions (at()) proves 
 
 TEST_CASE("symbolic: the induction step assumes each thread holds the locks its position says") {
   auto p = regress_check("induction_locks_holds");
-  auto so = induction(4);
-  auto r = symbolic::check_symbolic(*p, "t.lc", so);
+  Machine m(*p);
+  auto r = run_engine(m, "t.lc", induction(4));
   CHECK(r.note == "proved by k-induction at k = 1");
+  symbolic::SymbolicOptions so;  // the facts switch is the engine's own, not an EngineOptions one
+  so.depth = 4;
+  so.induction = true;
   so.facts = false;
-  auto without = symbolic::check_symbolic(*p, "t.lc", so);
+  auto without = symbolic::check_symbolic(m, "t.lc", so);
   REQUIRE(without.cti);
   // Its start: a thread whose position and the lock disagree (inside without it, or
   // holding it outside).
-  Machine m(*p);
   int lock = p->globals[1].slot;
   const auto& s = without.cti->trace.start;
   bool disagree = false;
@@ -374,7 +379,7 @@ TEST_CASE("symbolic: the induction step assumes each thread holds the locks its 
 TEST_CASE("symbolic: nested locks in one order need no lock-order step; a model error is a counterexample to induction") {
   auto p = regress_check("induction_lock_order_holds");
   auto so = induction(3);
-  auto r = symbolic::check_symbolic(*p, "t.lc", so);
+  auto r = run_engine(Machine(*p), "t.lc", so);
   CHECK(r.note == "proved by k-induction at k = 1");
   for (const auto& pr : r.properties) CHECK(pr.status == Status::Holds);
   // A made-up state where the one instance is already taken and a thread is about to
@@ -386,21 +391,20 @@ int<0..9> c = 0;
 thread t { wait(c == 9); if (n == 0) { o* p = new o; n = 1; } }
 thread u { while (c < 9) { c = c + 1; } }
 )");
-  auto m = symbolic::check_symbolic(*q, "me.lc", so);
-  CHECK(m.exit_code() == 3);
-  REQUIRE(m.cti);
-  CHECK(m.cti->property == "model error");
-  CHECK(m.cti->violation.message == "'new o' exceeds max 1 (raise 'max' in object o)");
-  CHECK(m.cti->trace.steps.empty());
-  CHECK(render_text(*q, m).find("--- counterexample to induction at k = 3: model error: 'new o' exceeds max 1") != std::string::npos);
-  CHECK(to_json(q.get(), m)["induction_cti"]["check"] == "model_error");
+  Machine mq(*q);
+  auto me = run_engine(mq, "me.lc", so);
+  CHECK(me.exit_code() == 3);
+  REQUIRE(me.cti);
+  CHECK(me.cti->property == "model error");
+  CHECK(me.cti->violation.message == "'new o' exceeds max 1 (raise 'max' in object o)");
+  CHECK(me.cti->trace.steps.empty());
+  CHECK(render_text(mq, me).find("--- counterexample to induction at k = 3: model error: 'new o' exceeds max 1") != std::string::npos);
+  CHECK(to_json(&mq, me)["induction_cti"]["check"] == "model_error");
 }
 
 TEST_CASE("symbolic: the solver is named and a counterexample is a replayed Trace") {
   auto p = lct::compile(lct::slurp(lct::src("specs/examples/use_after_put.lc")));
-  symbolic::SymbolicOptions so;
-  so.depth = 20;
-  auto r = symbolic::check_symbolic(*p, "t.lc", so);
+  auto r = run_engine(Machine(*p), "t.lc", bmc(20));
   CHECK(r.engine == "bmc (" + symbolic::solver_version() + ")");
   CHECK(symbolic::solver_version().rfind("Z3 4.", 0) == 0);
   REQUIRE(r.counterexamples.size() == 1);
@@ -411,10 +415,9 @@ TEST_CASE("symbolic: the solver is named and a counterexample is a replayed Trac
 
 TEST_CASE("symbolic: a timeout is inconclusive (exit 3), never a pass") {
   auto p = lct::compile(lct::slurp(lct::src("specs/examples/lost_refcount_fixed.lc")));
-  symbolic::SymbolicOptions so;
-  so.depth = 40;
-  so.timeout_s = 0.001;
-  auto r = symbolic::check_symbolic(*p, "t.lc", so);
+  EngineOptions so = bmc(40);
+  so.limits.timeout_s = 0.001;
+  auto r = run_engine(Machine(*p), "t.lc", so);
   CHECK(r.exit_code() == 3);
   CHECK(r.outcome == Outcome::LimitHit);
   // Where the time ran out depends on the machine: encoding (tiny here) or a query.
@@ -423,8 +426,8 @@ TEST_CASE("symbolic: a timeout is inconclusive (exit 3), never a pass") {
   CHECK(where);
   // Encoding counts against the budget: a big model runs out before its first query.
   auto big = lct::compile(lct::slurp(lct::src("specs/iommufd/final.lc")));
-  so.timeout_s = 0.01;
-  r = symbolic::check_symbolic(*big, "final.lc", so);
+  so.limits.timeout_s = 0.01;
+  r = run_engine(Machine(*big), "final.lc", so);
   CHECK(r.exit_code() == 3);
   CHECK(r.limit == "timeout 0.01 s (while encoding the model)");  // it stopped encoding there
 }
@@ -440,8 +443,8 @@ thread u { b = 999983; }
 invariant no_factor: a * b != 1000002999949;
 )");
   auto so = induction(2);
-  so.rlimit = 1000000;
-  auto r = symbolic::check_symbolic(*p, "hs.lc", so);
+  so.limits.rlimit = 1000000;
+  auto r = run_engine(Machine(*p), "hs.lc", so);
   CHECK(r.exit_code() == 3);
   CHECK(r.outcome == Outcome::LimitHit);
   CHECK(r.limit.rfind("Z3 returned unknown (", 0) == 0);
@@ -454,6 +457,7 @@ TEST_CASE("symbolic: the facts the induction step assumes hold in every reachabl
   auto files = lct::models_in({"tests/regress/checks", "specs/examples", "specs/iommufd"});
   size_t checked = 0, clean_checked = 0, merged_checked = 0, merged_inside = 0;
   for (const auto& f : files) {
+    if (lct::is_replay_model(f)) continue;
     INFO(f);
     Loaded l = load_model_file(f);
     REQUIRE(l.program);
@@ -501,14 +505,15 @@ TEST_CASE("symbolic: with the semantics' facts, k-induction proves models it cou
     INFO(f);
     Loaded l = load_model_file(f);
     REQUIRE(l.program);
-    symbolic::SymbolicOptions so;
+    Machine m(*l.program);
+    symbolic::SymbolicOptions so;  // the facts switch is the engine's own, not an EngineOptions one
     so.depth = 6;
     so.induction = true;
     so.facts = false;
-    CheckResult without = symbolic::check_symbolic(*l.program, f, so);
+    CheckResult without = symbolic::check_symbolic(m, f, so);
     CHECK(without.note.find("proved by k-induction") == std::string::npos);
     so.facts = true;
-    CheckResult with = symbolic::check_symbolic(*l.program, f, so);
+    CheckResult with = symbolic::check_symbolic(m, f, so);
     CHECK(with.outcome == Outcome::Complete);
     CHECK(with.note == "proved by k-induction at k = " + std::to_string(k));
     CHECK(!with.cti);  // a failed shallower step is not shown once the proof succeeds

@@ -363,6 +363,14 @@ TEST_CASE("ci: usage errors exit 2") {
   CHECK(bmc.status == 0);
   auto bounded = run_cli("ci --engine bmc --depth 3 specs/examples/lost_refcount_fixed.lc");
   CHECK(bounded.status == 3);
+  // An option the engine does not honour: exit 2 before any model is checked or report written.
+  Scratch s("unsupported");
+  auto mem = run_cli("ci --engine induction --memory 10 specs/examples --junit " + (s / "j.xml"));
+  CHECK(mem.status == 2);
+  CHECK(mem.out.empty());
+  CHECK(mem.err == "lifecheck: error: --memory is not supported by --engine induction (the Z3 engines do not bound "
+                   "their memory yet)\nRun 'lifecheck --help' or 'lifecheck check --help' for usage.\n");
+  CHECK(!fs::exists(s / "j.xml"));
   auto unwritable = run_cli("ci specs/examples/abba_deadlock.lc --junit /nonexistent/dir/j.xml");
   CHECK(unwritable.status == 2);
   CHECK(unwritable.err.find("cannot write '/nonexistent/dir/j.xml'") != std::string::npos);

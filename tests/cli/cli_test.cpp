@@ -52,6 +52,42 @@ TEST_CASE("cli: bad flags and missing files are usage errors (exit 2)") {
   CHECK(r.err.find("--timeout") != std::string::npos);
 }
 
+TEST_CASE("cli: an option the chosen engine does not honour is a usage error (exit 2), never ignored") {
+  const std::string hint = "Run 'lifecheck --help' or 'lifecheck check --help' for usage.\n";
+  auto r = run_cli("check --engine bmc --memory 100 specs/examples/abba_deadlock.lc");
+  CHECK(r.status == 2);
+  CHECK(r.out.empty());  // before any work
+  CHECK(r.err == "lifecheck: error: --memory is not supported by --engine bmc (the Z3 engines do not bound their memory "
+                 "yet)\n" + hint);
+  r = run_cli("check --engine induction --max-states 5 specs/examples/abba_deadlock.lc");
+  CHECK(r.status == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err == "lifecheck: error: --max-states is not supported by --engine induction (the Z3 engines do not enumerate "
+                 "states; --depth bounds them)\n" + hint);
+  r = run_cli("check --engine explicit --rlimit 10 specs/examples/abba_deadlock.lc");
+  CHECK(r.status == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err == "lifecheck: error: --rlimit is not supported by --engine explicit (it limits each Z3 query, and the "
+                 "explicit engine makes none)\n" + hint);
+  r = run_cli("check --engine all --memory 10 specs/examples/abba_deadlock.lc");
+  CHECK(r.status == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err == "lifecheck: error: --memory is not supported by --engine all (induction, one of its two engines, does "
+                 "not bound its memory yet)\n" + hint);
+  // Several at once: every one, on the one error line.
+  r = run_cli("check --reduction --rlimit 10 --format json specs/examples/abba_deadlock.lc");
+  CHECK(r.status == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err == "lifecheck: error: --rlimit is not supported by --engine explicit (it limits each Z3 query, and the "
+                 "explicit engine makes none); --reduction is not supported by --engine explicit (the explicit engine "
+                 "has no partial-order reduction yet)\n" + hint);
+  r = run_cli("matrix --engine bmc --max-states 5 specs/examples/abba_deadlock.lc");
+  CHECK(r.status == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err == "lifecheck: error: --max-states is not supported by --engine bmc (the Z3 engines do not enumerate "
+                 "states; --depth bounds them)\n" + hint);
+}
+
 TEST_CASE("cli: the symbolic engines: violation 1, proof 0, bound 3, timeout 3, Z3 unknown 3") {
   auto r = run_cli("check --engine bmc specs/examples/abba_deadlock.lc");
   CHECK(r.status == 1);

@@ -50,9 +50,9 @@ TEST_CASE("iommufd: counterexamples show the interleavings the review found") {
   for (const auto& ks : files) {
     std::string model = ks.substr(0, ks.size() - 9) + ".lc";
     INFO(model);
-    auto [program, r] = lct::check_file(model);
+    auto [program, machine, r] = lct::check_file(model);
     REQUIRE(r.outcome == lc::Outcome::Complete);
-    lc::Machine m(*program);
+    const lc::Machine& m = *machine;
     std::map<std::string, std::vector<lc::StepView>> views;
     for (const auto& c : r.counterexamples) {
       if (!c.edges.empty()) {
@@ -104,7 +104,7 @@ TEST_CASE("iommufd: the proof scaffold's invariants hold in every reachable stat
   std::string out = std::string(LC_BINARY_DIR) + "/final-aux.lc";
   std::string cmd = "python3 " + lct::src("specs/iommufd/proof/build.py") + " " + out;
   REQUIRE(std::system(cmd.c_str()) == 0);
-  auto [program, r] = lct::check_file(out);
+  auto [program, machine, r] = lct::check_file(out);
   CHECK(r.outcome == lc::Outcome::Complete);
   CHECK(r.counterexamples.empty());
   size_t aux = 0;
