@@ -10,5 +10,7 @@ void add_check(CLI::App& app, int* status);
 void add_matrix(CLI::App& app, int* status);
 // Registers `ci`.
 void add_ci(CLI::App& app, int* status);
+// Registers `replay`.
+void add_replay(CLI::App& app, int* status);
 
 }  // namespace lc::cli

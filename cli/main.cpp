@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   lc::cli::add_check(app, &status);
   lc::cli::add_matrix(app, &status);
   lc::cli::add_ci(app, &status);
+  lc::cli::add_replay(app, &status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
