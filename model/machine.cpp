@@ -668,7 +668,19 @@ void Machine::restart(uint8_t* s, int thread) const {
   for (size_t i = 0; i < T.locals.size(); ++i) set_raw(s, th.local_base + int(i), 0);
 }
 
+void Machine::clear_dead_locals(uint8_t* s, int thread, const ir::Liveness& live) const {
+  const ir::ThreadInst& th = p_.threads[thread];
+  const ir::ThreadTmpl& T = p_.tmpls[th.tmpl];
+  int loc = pc(s, thread);
+  for (size_t i = 0; i < T.locals.size(); ++i)
+    if (!live.live(th.tmpl, loc, int(i))) set_raw(s, th.local_base + int(i), 0);
+}
+
 void Machine::collect_garbage(uint8_t* s) const {
+  bool any_freed = false;  // the common case: nothing to collect, and no pointer to scan
+  for (const auto& k : p_.kinds)
+    for (int i = 0; i < k.max && !any_freed; ++i) any_freed = get(s, k.first_slot + i * k.stride) == ir::kFreed;
+  if (!any_freed) return;
   size_t n = p_.gid_kind.size();
   if (referenced_.size() != n + 1) referenced_.assign(n + 1, false);
   std::fill(referenced_.begin(), referenced_.end(), false);

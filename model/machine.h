@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "model/ir.h"
+#include "model/liveness.h"
 #include "model/monitor.h"
 
 namespace lc {
@@ -109,6 +110,9 @@ class Machine {
   // Sets a thread back to its entry with its locals cleared (replay: a new task reuses the
   // instance; a thread that will never run again looks like an unused one).
   void restart(uint8_t* s, int thread) const;
+  // Clears the locals of `thread` that are dead at its location (replay: states that differ
+  // only in values the thread will never read again are one state).
+  void clear_dead_locals(uint8_t* s, int thread, const ir::Liveness& live) const;
   // Turns every freed instance that no pointer refers to back into an unallocated one, its
   // fields cleared (replay: states that differ only in the remains of dead objects are the
   // same state). Properties then no longer see those instances.
