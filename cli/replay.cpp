@@ -197,6 +197,7 @@ nlohmann::json replay_json(const traces::Replay& rp, const traces::ReplayResult&
   j["silent_steps"] = r.silent_steps;
   j["states"] = r.states;
   j["exhaustive"] = r.exhaustive;
+  j["search"] = {{"tier", r.search}, {"widened", r.widened}};
   j["limit"] = r.limit.empty() ? json(nullptr) : json(r.limit);
   json tasks = json::array();
   for (const auto& t : r.tasks)
@@ -292,15 +293,6 @@ int run_replay(const ReplayArgs& a) {
       auto open = [&] { return traces::open_trace(file, shown); };
       auto rp = std::make_unique<traces::Replay>(*l.program, open, probes, o);
       traces::ReplayResult r = rp->run();
-      if (r.verdict != traces::ReplayResult::Verdict::Accepted && !o.exact) {
-        // The fast search stops threads after their task's last call; only an acceptance is
-        // final there. Anything else is decided again by the exhaustive search.
-        traces::ReplayOptions ex = o;
-        ex.exact = true;
-        rp = std::make_unique<traces::Replay>(*l.program, open, probes, ex);
-        r = rp->run();
-        r.exhaustive = true;
-      }
       status = combine_status(status, exit_of(r.verdict));
       if (a.format == "json") all.push_back(replay_json(*rp, r));
       else {

@@ -11,6 +11,7 @@
 
 #include "model/frontend.h"
 #include "model/merge.h"
+#include "traces/lookahead.h"
 
 namespace lc::traces {
 
@@ -35,12 +36,23 @@ struct Layer {
   std::vector<Node> nodes;
   std::vector<uint32_t> table;  // open addressing: node index + 1, 0 empty
   bool processed = false;
+  bool widened = false;    // lazy tier: expanded again with every thread (the lazy closure matched nothing)
+  size_t counted = 0;      // states already counted in ReplayResult::states
 
   const uint8_t* state(size_t i) const { return states.data() + i * n; }
+  // Eight bytes at a time: states are kilobytes, and hashing was a third of the search.
   static uint64_t hash(const uint8_t* s, size_t n) {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; ++i) h = (h ^ s[i]) * 1099511628211ull;
-    return h;
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      uint64_t w;
+      memcpy(&w, s + i, 8);
+      h = (h ^ w) * 0xff51afd7ed558ccdull;
+      h ^= h >> 29;
+    }
+    for (; i < n; ++i) h = (h ^ s[i]) * 0x100000001b3ull;
+    h ^= h >> 32;
+    return h * 0xc4ceb9fe1a85ec53ull;
   }
   // Adds a state unless it is here already; returns its index and whether it is new.
   std::pair<size_t, bool> add(const uint8_t* s, const Node& nd) {
@@ -82,6 +94,15 @@ struct Witness {
 uint64_t id_of(uint32_t count, size_t index) { return uint64_t(count) << 32 | index; }
 
 }  // namespace
+
+// How much of the model's behaviour a search explores, cheapest first. Lazy: a thread
+// moves only when its task's observation is next (a layer whose lazy closure matches
+// nothing is widened to every thread). Fast: every thread moves, but one whose task made
+// its last observation and holds no lock stops. Both drop a silent step that takes a
+// thread where it can no longer make its task's next observed call (Lookahead). Exact:
+// every behaviour, nothing pruned. An acceptance in any tier is a behaviour of the model;
+// anything else is decided by the next tier.
+enum class Tier : uint8_t { Lazy, Fast, Exact };
 
 struct Replay::Impl {
   Replay& self;
@@ -171,8 +192,14 @@ struct Replay::Impl {
       r.tasks.push_back(rt);
       if (!ti.count) ++r.skipped.unmapped_tasks;
     }
-    for (size_t f = 0; f < base.fns.size(); ++f)
-      if (entry_seen[f] || exit_seen[f]) r.observable.push_back({base.fns[f], exit_seen[f]});
+    // By kernel name: the model's copies of one kernel function (remove_nested) are one.
+    for (size_t f = 0; f < base.fns.size(); ++f) {
+      if (!entry_seen[f] && !exit_seen[f]) continue;
+      std::string k = sy.str(names.kname[f]);
+      auto it = std::find_if(r.observable.begin(), r.observable.end(), [&](auto& o) { return o.first == k; });
+      if (it == r.observable.end()) r.observable.push_back({k, exit_seen[f]});
+      else it->second = it->second || exit_seen[f];
+    }
     // Instances per template: the most tasks that may run it at once, plus room for
     // threads that finish silently after their task's last call.
     std::map<std::string, int> counts;
@@ -203,6 +230,28 @@ struct Replay::Impl {
     Loaded l = load_model_text(model_name, model_text, co);
     if (!l.program) throw ModelError{l.diagnostics};
     self.program_ = std::move(l.program);
+    scanned = r;
+  }
+  ReplayResult scanned;  // what pass 1 found: every search starts from it
+  Tier tier = Tier::Lazy;
+
+  // A fresh search of the capture (read again from its start) in `t`.
+  void begin(Tier t) {
+    tier = t;
+    r = scanned;
+    r.exhaustive = t == Tier::Exact;
+    r.search = t == Tier::Lazy ? "lazy" : t == Tier::Fast ? "every thread" : "exact";
+    layers.clear();
+    witness_traces.clear();
+    limit.clear();
+    model_error.clear();
+    no_thread_for.clear();
+    short_of.clear();
+    fatal_at.clear();
+    stop = silent_bound = false;
+    expansions = 0;
+    self.m_.reset();
+    mon.reset();
     mapper = std::make_unique<Mapper>(open(), p(), probes, o.window_ns);
     mon = std::make_unique<ReplayMonitor>(p(), *mapper, entry_seen, exit_seen, o.window_ns);
     mon->set_total(total);
@@ -210,7 +259,10 @@ struct Replay::Impl {
     MachineOptions mo;
     mo.reuse_freed = true;
     self.m_ = std::make_unique<Machine>(p(), mon.get(), mo);
-    if (o.exact) compute_quiet();
+    if (t == Tier::Exact && quiet.empty()) compute_quiet();
+    if (!ahead) ahead = std::make_unique<Lookahead>(p(), mapper->names(), entry_seen, exit_seen);
+    if (!liveness) liveness = std::make_unique<ir::Liveness>(p());
+    props.clear();
     for (ir::Check c : ir::kBuiltinChecks) props.push_back({ir::check_name(c), c, -1, ReplayProperty::Holds});
     for (size_t i = 0; i < p().properties.size(); ++i) {
       const auto& pr = p().properties[i];
@@ -219,7 +271,7 @@ struct Replay::Impl {
     }
     for (auto& pr : props)
       if (pr.check == ir::Check::Deadlock) pr.status = ReplayProperty::NotChecked;  // a capture ends mid-run
-    witness.resize(props.size());
+    witness.assign(props.size(), Witness{});
   }
 
   size_t prop_index(ir::Check c) const {
@@ -239,11 +291,13 @@ struct Replay::Impl {
       if (!done) {
         uint32_t task1 = mon->task_of(m(), s, t);
         done = task1 && mon->is_matched(m(), s, task_last[task1 - 1]) && m().held_locks(s, t).empty() &&
-               (!o.exact || quiet[p().threads[t].tmpl][m().pc(s, t)]);
+               (tier != Tier::Exact || quiet[p().threads[t].tmpl][m().pc(s, t)]);
       }
       if (done) {
         m().restart(s, t);
         mon->set_task(m(), s, t, 0);
+      } else {
+        m().clear_dead_locals(s, t, *liveness);
       }
     }
     m().collect_garbage(s);
@@ -440,6 +494,11 @@ struct Replay::Impl {
     void successor(const uint8_t* next, const StepInfo& info) override {
       buf.assign(next, next + I->m().state_size());
       I->normalize(buf.data());
+      // Lookahead prunes silent steps in the tiers that look for an acceptance; the exact
+      // tier does not, so a rejection names the first observation no behaviour reaches.
+      if (I->tier != Tier::Exact && !(info.violation && info.violation->fatal()) &&
+          I->mon->matched_count(I->m(), buf.data()) == cur && I->dead_end(buf.data(), info.thread))
+        return;
       Node x = nd;
       x.parent = id;
       x.ordinal = info.ordinal;
@@ -469,6 +528,20 @@ struct Replay::Impl {
     }
   };
   std::set<uint32_t> fatal_at;  // layers whose closure ended a path at a fatal violation
+
+  // Thread t, just stepped, can no longer make its task's next observed call next.
+  std::unique_ptr<Lookahead> ahead;
+  std::unique_ptr<ir::Liveness> liveness;
+  bool dead_end(const uint8_t* s, int t) const {
+    if (t < 0 || t >= m().threads()) return false;
+    uint32_t task1 = mon->task_of(m(), s, t);
+    if (!task1) return false;
+    uint32_t j = mon->next_unmatched(m(), s, task1 - 1);
+    if (j == UINT32_MAX || mon->relaxed(mon->pos(m(), s))) return false;
+    const Observation* ob = mapper->get(j);
+    bool dead = ob && !ahead->may_reach(p().threads[t].tmpl, m().pc(s, t), ob->kfn, ob->leave);
+    return dead;
+  }
 
   void expand(Layer& L, size_t i) {
     uint64_t id = id_of(L.count, i);
@@ -532,7 +605,6 @@ struct Replay::Impl {
   }
 
   void search() {
-    t0 = Clock::now();
     struct Init : StepSink {
       Impl* I;
       void successor(const uint8_t* s, const StepInfo& info) override {
@@ -561,6 +633,7 @@ struct Replay::Impl {
         finish_accepting(L);
         return;
       }
+      mon->lazy = tier == Tier::Lazy && !L.widened;
       for (size_t i = 0; i < L.nodes.size() && !stop; ++i) {
         expand(L, i);
         if (check_limits(L)) {
@@ -568,11 +641,12 @@ struct Replay::Impl {
           break;
         }
       }
-      r.states += L.nodes.size();
-      if (getenv("LC_REPLAY_DEBUG")) {
-        const Observation* ob = mapper->get(L.count);
-        fprintf(stderr, "layer %u: %zu states; next %s line %u\n", L.count, L.nodes.size(),
-                ob ? mapper->describe(*ob).c_str() : "-", ob ? ob->line : 0);
+      r.states += L.nodes.size() - L.counted;
+      L.counted = L.nodes.size();
+      if (mon->lazy && !stop && layers.upper_bound(L.count) == layers.end()) {
+        L.widened = true;  // no thread got to the next observation by itself: let every thread move
+        ++r.widened;
+        continue;
       }
       L.processed = true;
       if (stop) break;
@@ -630,6 +704,7 @@ struct Replay::Impl {
         limit = "thread instances: the capture needs more instances of " + names + " at once";
       }
       limit += " after " + std::to_string(deepest) + " of " + std::to_string(total) + " observations";
+      r.limit = limit;
       for (auto& pr : props)
         if (pr.status == ReplayProperty::Holds) pr.status = ReplayProperty::NotChecked;
       r.properties = props;
@@ -650,6 +725,7 @@ struct Replay::Impl {
   }
 
   // What the model could have done instead of the first unmatched observation.
+  static constexpr size_t kDiagnosisStates = 20000;  // states of the closure it looks at
   void diagnose(uint32_t deepest) {
     auto it = layers.find(deepest);
     if (it == layers.end() || it->second.nodes.empty()) return;
@@ -669,14 +745,33 @@ struct Replay::Impl {
     u.what = mapper->describe(*ob);
     r.unmatched = u;
     // Expand the dead layer again, keeping nothing but what the monitor refused and why.
-    struct Nothing : StepSink {
-      void successor(const uint8_t*, const StepInfo&) override {}
-    } nothing;
+    // The search pruned silent paths that cannot reach the next observation (lookahead)
+    // and, lazily, kept other threads still: close the layer again with neither, so the
+    // report names every call the model could have made here.
     mon->collect = true;
     mon->refusals.clear();
-    for (size_t i = 0; i < L.nodes.size() && i < 256; ++i) {
-      m().successors(L.state(i), nothing);
-      bind_tasks(L.state(i), id_of(L.count, i), L.nodes[i], L.count, true);
+    mon->lazy = false;
+    Layer D;
+    D.count = L.count;
+    D.n = L.n;
+    for (size_t i = 0; i < L.nodes.size(); ++i) D.add(L.state(i), Node{});
+    struct Closure : StepSink {
+      Impl* I;
+      Layer* D;
+      std::vector<uint8_t> buf;
+      void successor(const uint8_t* next, const StepInfo& info) override {
+        if (info.violation && info.violation->fatal()) return;
+        buf.assign(next, next + I->m().state_size());
+        I->normalize(buf.data());
+        if (I->mon->matched_count(I->m(), buf.data()) == D->count) D->add(buf.data(), Node{});
+      }
+    } closure;
+    closure.I = this;
+    closure.D = &D;
+    for (size_t i = 0; i < D.nodes.size() && i < kDiagnosisStates; ++i) {
+      std::vector<uint8_t> st(D.state(i), D.state(i) + D.n);  // D grows while we expand
+      m().successors(st.data(), closure);
+      bind_tasks(st.data(), id_of(L.count, i), Node{}, L.count, true);
     }
     mon->collect = false;
     std::set<std::string> seen;
@@ -709,10 +804,18 @@ ReplayResult Replay::run() {
   // The model as written tells which functions and threads there are; the trace section's
   // constants (replay bounds) and the capture's tasks shape the program that runs.
   for (const auto& [name, v] : base_.trace_map.consts) impl_->base_options.consts[name] = v;
-  impl_->r.exhaustive = impl_->o.exact;
+  impl_->t0 = Clock::now();  // the timeout counts every pass and tier
   impl_->scan(base_);
   impl_->instantiate();
-  impl_->search();
+  for (Tier t : {Tier::Lazy, Tier::Fast, Tier::Exact}) {
+    if (impl_->o.exact && t != Tier::Exact) continue;
+    impl_->begin(t);
+    impl_->search();
+    ReplayResult::Verdict v = impl_->r.verdict;
+    // A limit ends the replay (a wider search would only hit it sooner); a rejection or a
+    // violation may be a behaviour the tier left out.
+    if (v != ReplayResult::Verdict::Rejected && v != ReplayResult::Verdict::Violated) break;
+  }
   return impl_->r;
 }
 

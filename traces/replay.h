@@ -60,7 +60,7 @@ struct ReplayResult {
     std::vector<std::string> threads;  // the model threads that can run it
   };
   std::vector<Task> tasks;
-  std::vector<std::pair<std::string, bool>> observable;  // model function -> entries only (false) / returns too
+  std::vector<std::pair<std::string, bool>> observable;  // kernel function -> entries only (false) / returns too
   std::vector<ReplayProperty> properties;
 
   // Rejected: the first observation no behaviour matches, and what the model could do instead.
@@ -78,6 +78,8 @@ struct ReplayResult {
   uint32_t trace_from = 0;  // observations matched before trace.start
   std::string limit;        // Inconclusive: which limit, and how far it got
   bool exhaustive = false;  // decided by the exact search (ReplayOptions::exact)
+  std::string search;       // the tier that decided: "lazy", "every thread", "exact"
+  uint64_t widened = 0;     // lazy tier: layers where every thread had to move
 };
 
 // A model error found while replaying (rendered diagnostics, caret format).

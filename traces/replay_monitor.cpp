@@ -76,6 +76,17 @@ bool ReplayMonitor::relaxed(uint32_t pos) const {
   return false;
 }
 
+uint32_t ReplayMonitor::next_unmatched(const Machine& m, const uint8_t* s, uint32_t task) const {
+  uint32_t p = pos(m, s);
+  for (uint32_t j = p; j <= p + kWindow && j < total_; ++j) {
+    if (is_matched(m, s, j)) continue;
+    const Observation* o = obs_.get(j);
+    if (!o) break;
+    if (o->task == task) return j;
+  }
+  return UINT32_MAX;
+}
+
 uint32_t ReplayMonitor::next_of_task(const Machine& m, const uint8_t* s, uint32_t task, std::string* why) const {
   uint32_t p = pos(m, s);
   for (uint32_t j = p; j <= p + kWindow && j < total_; ++j) {
@@ -175,6 +186,16 @@ bool ReplayMonitor::field_value(const Machine& m, const uint8_t* s, int64_t inst
 bool ReplayMonitor::refuse(int t, int fn, bool leave, uint32_t obs, const std::string& why) const {
   if (collect) refusals.push_back({t, fn, leave, obs, why});
   return false;
+}
+
+bool ReplayMonitor::may_run(const Machine& m, const uint8_t* s, int t) const {
+  uint32_t task1 = task_of(m, s, t);
+  if (!task1) return false;
+  if (!lazy || relaxed(pos(m, s))) return true;
+  // Lazy: only the task of the first unmatched observation (the window's reorderings are
+  // for the widened search: two threads' silent steps would interleave every way).
+  const Observation* o = pos(m, s) < total_ ? obs_.get(pos(m, s)) : nullptr;
+  return o && o->task == task1 - 1;
 }
 
 bool ReplayMonitor::enter(const Machine& m, uint8_t* next, int t, int fn, const int64_t* args, size_t n) const {

@@ -27,7 +27,11 @@ class ReplayMonitor : public StepMonitor {
                 uint64_t window_ns);
 
   size_t bytes() const override { return off_addr_ + 4 * instances_; }
-  bool may_run(const Machine& m, const uint8_t* s, int t) const override { return task_of(m, s, t) != 0; }
+  bool may_run(const Machine& m, const uint8_t* s, int t) const override;
+  // Lazy: only the thread whose task made the first unmatched observation takes steps (the
+  // others wait where they are). Every behaviour found is still one of the model's; the
+  // search widens when it finds none (replay.cpp).
+  mutable bool lazy = false;
   bool enter(const Machine& m, uint8_t* next, int t, int fn, const int64_t* args, size_t n) const override;
   bool leave(const Machine& m, uint8_t* next, int t, int fn, bool has_value, int64_t value) const override;
   void freed(const Machine& m, uint8_t* next, int64_t instance) const override;
@@ -49,6 +53,11 @@ class ReplayMonitor : public StepMonitor {
   // The first property (index + 1 into the replay's property list) this behaviour violated, 0 if none.
   uint32_t tainted(const Machine& m, const uint8_t* s) const { return rd32(m.monitor_bytes(s) + 12); }
   void set_tainted(const Machine& m, uint8_t* s, uint32_t prop1) const { wr32(m.monitor_bytes(s) + 12, prop1); }
+
+  // The first observation of `task` not matched in `s` (UINT32_MAX: none within the window).
+  uint32_t next_unmatched(const Machine& m, const uint8_t* s, uint32_t task) const;
+  // Whether observation `pos` lies in a span where events were lost (matching is relaxed).
+  bool relaxed(uint32_t pos) const;
 
   // The capture has this many observations (known after pass 1).
   void set_total(uint32_t n) { total_ = n; }
@@ -81,7 +90,6 @@ class ReplayMonitor : public StepMonitor {
   // *why says what is first).
   uint32_t next_of_task(const Machine& m, const uint8_t* s, uint32_t task, std::string* why) const;
   void mark(const Machine& m, uint8_t* s, uint32_t i) const;
-  bool relaxed(uint32_t pos) const;
   // Compares a model value with a captured one; binds kernel addresses to instances.
   bool same_pointer(const Machine& m, uint8_t* s, int64_t inst, int64_t addr, std::string* why) const;
   bool same_value(const Machine& m, uint8_t* s, const ir::FnSig::Value& type, int64_t model, int64_t captured,
