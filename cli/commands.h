@@ -12,5 +12,7 @@ void add_matrix(CLI::App& app, int* status);
 void add_ci(CLI::App& app, int* status);
 // Registers `replay`.
 void add_replay(CLI::App& app, int* status);
+// Registers `trace-setup`.
+void add_trace_setup(CLI::App& app, int* status);
 
 }  // namespace lc::cli

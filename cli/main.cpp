@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   lc::cli::add_matrix(app, &status);
   lc::cli::add_ci(app, &status);
   lc::cli::add_replay(app, &status);
+  lc::cli::add_trace_setup(app, &status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
