@@ -156,7 +156,7 @@ TEST_CASE("symbolic: the engines agree on every regression model and example wit
   CHECK(merged_deeper > 0);  // merging finds violations deeper than D single steps
 }
 
-TEST_CASE("symbolic: the engines agree on every iommufd model within depth 5") {
+TEST_CASE("symbolic: the engines agree on every iommufd model within depth 5", "[slow][engines_iommufd]") {
   // Every review bug in specs/iommufd needs 29 or more steps, beyond this bound: here
   // the symbolic engine must find nothing the explicit engine does not, and encode every
   // model (the atomic blocks of these models were not encodable before paths merged).
@@ -182,7 +182,7 @@ TEST_CASE("symbolic: the engines agree on every iommufd model within depth 5") {
   }
 }
 
-TEST_CASE("symbolic: BMC finds an iommufd review bug 49 steps deep, as long as the explicit engine's") {
+TEST_CASE("symbolic: BMC finds an iommufd review bug 49 steps deep, as long as the explicit engine's", "[slow][bmc_49]") {
   // aneesh-june-noeintr: close after a TSM bind skips tsm_unbind, and a later lookup
   // dereferences a NULL idev. About a minute of Z3 (bench/symbolic-results.md).
   std::string f = lct::src("specs/iommufd/aneesh-june-noeintr.lc");

@@ -77,7 +77,7 @@ TEST_CASE("iommufd: counterexamples show the interleavings the review found") {
   }
 }
 
-TEST_CASE("iommufd: the README's verdict matrix is what lifecheck prints, and matches every expect line") {
+TEST_CASE("iommufd: the README's verdict matrix is what lifecheck prints, and matches every expect line", "[slow][matrix]") {
   std::string models = lct::slurp(lct::src("specs/iommufd/models.txt"));
   std::string args;
   for (char c : models) args += c == '\n' ? ' ' : c;
@@ -100,7 +100,7 @@ TEST_CASE("iommufd: the README's verdict matrix is what lifecheck prints, and ma
 
 // specs/iommufd/proof/: the auxiliary invariants for the k-induction of final are each true
 // in every reachable state (README there). A model change that breaks one shows up here.
-TEST_CASE("iommufd: the proof scaffold's invariants hold in every reachable state of final") {
+TEST_CASE("iommufd: the proof scaffold's invariants hold in every reachable state of final", "[slow][proof_scaffold]") {
   std::string out = std::string(LC_BINARY_DIR) + "/final-aux.lc";
   std::string cmd = "python3 " + lct::src("specs/iommufd/proof/build.py") + " " + out;
   REQUIRE(std::system(cmd.c_str()) == 0);
