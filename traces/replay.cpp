@@ -11,6 +11,7 @@
 
 #include "model/frontend.h"
 #include "model/merge.h"
+#include "model/trace.h"
 #include "traces/lookahead.h"
 
 namespace lc::traces {
@@ -25,6 +26,7 @@ struct Node {
   int32_t ordinal = -1;       // how = Step: the successor ordinal from the parent
   uint32_t silent = 0;        // silent steps since the last matched observation
   uint64_t silent_total = 0;  // silent steps along the whole behaviour
+  uint32_t merged = 0;        // how = Step: thread-local steps of the same thread after it (merging)
   enum How : uint8_t { Root, Step, Bind } how = Root;
 };
 
@@ -262,6 +264,7 @@ struct Replay::Impl {
     if (t == Tier::Exact && quiet.empty()) compute_quiet();
     if (!ahead) ahead = std::make_unique<Lookahead>(p(), mapper->names(), entry_seen, exit_seen);
     if (!liveness) liveness = std::make_unique<ir::Liveness>(p());
+    if (!mg) mg = ir::merging(p());
     props.clear();
     for (ir::Check c : ir::kBuiltinChecks) props.push_back({ir::check_name(c), c, -1, ReplayProperty::Holds});
     for (size_t i = 0; i < p().properties.size(); ++i) {
@@ -285,7 +288,8 @@ struct Replay::Impl {
   // mode, so does a thread whose task has no observation left and which holds no lock: it
   // stops where it is (a behaviour in which it is never scheduled again), instead of
   // multiplying every later state by the silent steps it could still take.
-  void normalize(uint8_t* s) const {
+  // Only `moved` changed its locals in the step (the parent's other threads are normalized).
+  void normalize(uint8_t* s, int moved) const {
     for (int t = 0; t < m().threads(); ++t) {
       bool done = m().finished(s, t);
       if (!done) {
@@ -296,7 +300,7 @@ struct Replay::Impl {
       if (done) {
         m().restart(s, t);
         mon->set_task(m(), s, t, 0);
-      } else {
+      } else if (t == moved) {
         m().clear_dead_locals(s, t, *liveness);
       }
     }
@@ -429,7 +433,15 @@ struct Replay::Impl {
       const Node* nd = node_of(chain[k]);
       if (nd->how != Node::Step) continue;
       TraceStep st;
-      if (record_step(m(), state_of(chain[k - 1]), nd->ordinal, &st)) t.steps.push_back(std::move(st));
+      if (!record_step(m(), state_of(chain[k - 1]), nd->ordinal, &st)) continue;
+      int thread = st.thread;
+      t.steps.push_back(std::move(st));
+      for (uint32_t j = 0; j < nd->merged; ++j) {  // the merged step's thread-local rest, one at a time
+        auto one = single_steps(m(), t.steps.back().after.data(), thread);
+        TraceStep more;
+        if (one.size() != 1 || !record_step(m(), t.steps.back().after.data(), one[0].ordinal, &more)) break;
+        t.steps.push_back(std::move(more));
+      }
     }
     if (ordinal >= 0) {
       TraceStep st;
@@ -491,9 +503,36 @@ struct Replay::Impl {
     Node nd;
     uint32_t cur;
     std::vector<uint8_t> buf;
+    // Silent steps that may go on as a merged step: taken after the expansion, as the
+    // Machine's successors() is not re-entrant.
+    struct Deferred {
+      std::vector<uint8_t> next;
+      int thread, ordinal;
+    };
+    std::vector<Deferred> deferred;
     void successor(const uint8_t* next, const StepInfo& info) override {
+      if (!info.violation && !info.also && I->may_merge(next, info.thread, cur)) {
+        deferred.push_back({std::vector<uint8_t>(next, next + I->m().state_size()), info.thread, info.ordinal});
+        return;
+      }
       buf.assign(next, next + I->m().state_size());
-      I->normalize(buf.data());
+      take(info, 0);
+    }
+    // After the expansion: each deferred step with its thread-local rest.
+    void take_deferred() {
+      for (auto& d : deferred) {
+        buf.swap(d.next);
+        uint32_t merged = I->merge_rest(buf, d.thread, cur);
+        StepInfo info;
+        info.thread = d.thread;
+        info.ordinal = d.ordinal;
+        take(info, merged);
+      }
+      deferred.clear();
+    }
+    // `buf`: the state after the step (and `merged` thread-local steps after it).
+    void take(const StepInfo& info, uint32_t merged) {
+      I->normalize(buf.data(), info.thread);
       // Lookahead prunes silent steps in the tiers that look for an acceptance; the exact
       // tier does not, so a rejection names the first observation no behaviour reaches.
       if (I->tier != Tier::Exact && !(info.violation && info.violation->fatal()) &&
@@ -504,9 +543,10 @@ struct Replay::Impl {
       x.ordinal = info.ordinal;
       x.how = Node::Step;
       bool observed = I->mon->matched_count(I->m(), buf.data()) != cur;
+      x.merged = merged;
       if (!observed) {
-        ++x.silent;
-        ++x.silent_total;
+        x.silent += 1 + merged;
+        x.silent_total += 1 + merged;
       }
       if (info.violation && info.violation->fatal()) {
         I->found(I->prop_index(info.violation->check), id, info.ordinal, *info.violation);
@@ -528,6 +568,29 @@ struct Replay::Impl {
     }
   };
   std::set<uint32_t> fatal_at;  // layers whose closure ended a path at a fatal violation
+
+  // Statement merging (model/merge.h) of silent steps: after a silent step of thread t,
+  // the thread-local steps that follow it run in the same search step, so the states in
+  // between (the thread alone changes its own locals) are never stored. A step that
+  // matches an observation, is refused by the monitor or reports a violation stops it
+  // (that step is then taken as a step of its own). Returns the steps taken.
+  std::optional<ir::Merging> mg;
+  bool may_merge(const uint8_t* s, int t, uint32_t cur) const {
+    return t >= 0 && t < m().threads() && mon->matched_count(m(), s) == cur &&
+           mg->continues(p().threads[t].tmpl, m().pc(s, t));
+  }
+  uint32_t merge_rest(std::vector<uint8_t>& s, int t, uint32_t cur) const {
+    uint32_t n = 0;
+    int tmpl = p().threads[t].tmpl;
+    while (mg->continues(tmpl, m().pc(s.data(), t))) {
+      auto one = single_steps(m(), s.data(), t);
+      if (one.size() != 1 || one[0].violation || one[0].also) break;
+      if (mon->matched_count(m(), one[0].next.data()) != cur) break;
+      s.swap(one[0].next);
+      ++n;
+    }
+    return n;
+  }
 
   // Thread t, just stepped, can no longer make its task's next observed call next.
   std::unique_ptr<Lookahead> ahead;
@@ -558,6 +621,7 @@ struct Replay::Impl {
     sink.nd = nd;
     sink.cur = L.count;
     m().successors(s.data(), sink);
+    sink.take_deferred();
     ++expansions;
   }
   bool silent_bound = false;
@@ -762,7 +826,7 @@ struct Replay::Impl {
       void successor(const uint8_t* next, const StepInfo& info) override {
         if (info.violation && info.violation->fatal()) return;
         buf.assign(next, next + I->m().state_size());
-        I->normalize(buf.data());
+        I->normalize(buf.data(), info.thread);
         if (I->mon->matched_count(I->m(), buf.data()) == D->count) D->add(buf.data(), Node{});
       }
     } closure;
