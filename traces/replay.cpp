@@ -245,6 +245,7 @@ struct Replay::Impl {
     r.search = t == Tier::Lazy ? "lazy" : t == Tier::Fast ? "every thread" : "exact";
     layers.clear();
     witness_traces.clear();
+    untraced.clear();
     limit.clear();
     model_error.clear();
     no_thread_for.clear();
@@ -363,8 +364,15 @@ struct Replay::Impl {
   void found(size_t prop, uint64_t node, int ordinal, const Violation& v) {
     if (witness[prop].node != UINT64_MAX) return;
     witness[prop] = {node, ordinal, v};
-    // Keep what the diagram needs while the layers are still here.
-    witness_traces[prop] = trace_to(node, ordinal);
+    untraced.push_back(prop);
+  }
+  // Keeps what the diagram needs while the layers are still here. Called after an
+  // expansion, never inside one: re-executing steps inside Machine::successors' callback
+  // would reuse the scratch states the expansion is still using.
+  std::vector<size_t> untraced;
+  void trace_witnesses() {
+    for (size_t prop : untraced) witness_traces[prop] = trace_to(witness[prop].node, witness[prop].ordinal);
+    untraced.clear();
   }
   std::map<size_t, std::pair<Trace, uint32_t>> witness_traces;
 
@@ -622,6 +630,7 @@ struct Replay::Impl {
     sink.cur = L.count;
     m().successors(s.data(), sink);
     sink.take_deferred();
+    trace_witnesses();
     ++expansions;
   }
   bool silent_bound = false;
@@ -687,6 +696,7 @@ struct Replay::Impl {
     } init;
     init.I = this;
     m().initial(init);
+    trace_witnesses();
     uint32_t deepest = 0;
     while (!stop) {
       auto it = std::find_if(layers.begin(), layers.end(), [](auto& kv) { return !kv.second.processed; });

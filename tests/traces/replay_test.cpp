@@ -13,14 +13,14 @@ const std::string kModel = "specs/iommufd/core-6.12.lc";
 const std::string kDir = "tests/regress/replay/";
 
 // NAME.expect: "exit N", then lines the run prints, each exactly ("out ..." on stdout,
-// "err ..." on stderr), in order.
-void check_fixture(const std::string& name) {
+// "err ..." on stderr), in order. The model is core-6.12 unless NAME.lc is given.
+void check_fixture(const std::string& name, const std::string& model = kModel) {
   INFO(name);
   std::istringstream ex(lct::slurp(lct::src(kDir + name + ".expect")));
   std::string first;
   std::getline(ex, first);
   REQUIRE(first.rfind("exit ", 0) == 0);
-  auto r = lct::run_cli("replay " + kModel + " " + kDir + name + ".txt --probes " + kDir + "probes.txt");
+  auto r = lct::run_cli("replay " + model + " " + kDir + name + ".txt --probes " + kDir + "probes.txt");
   INFO(r.out << r.err);
   CHECK(r.status == std::stoi(first.substr(5)));
   size_t out_at = 0, err_at = 0;
@@ -47,6 +47,25 @@ TEST_CASE("replay: a mutated capture is rejected at its event, with what the mod
   for (const char* n : {"reject_moved_task", "reject_dropped_destroy", "reject_duplicate", "reject_refcount",
                         "reject_wild_pointer", "reject_func_dropped"})
     check_fixture(n);
+}
+
+TEST_CASE("replay: a capture the model explains only through a violation is VIOLATED, with the race diagram",
+          "[traces]") {
+  // Every behaviour of violated_uaf.lc that matches the capture touches the object after
+  // the release the capture shows; only the exact tier can tell (the others stop the
+  // owner's thread once its task is done).
+  check_fixture("violated_uaf", kDir + "violated_uaf.lc");
+}
+
+TEST_CASE("replay: a limit hit is INCONCLUSIVE, exit 3, saying which limit and how far it got", "[traces]") {
+  auto r = lct::run_cli("replay " + kModel + " " + kDir + "func_small.txt --max-states 20");
+  CHECK(r.status == 3);
+  CHECK(r.out.find("  result: INCONCLUSIVE: limit hit (max-states 20 (between observations 7 and 8) after 7 of 110 "
+                   "observations)\n") != std::string::npos);
+  auto j = lct::run_cli("replay " + kModel + " " + kDir + "func_small.txt --max-states 20 --format json");
+  CHECK(j.status == 3);
+  CHECK(j.out.find("\"limit\": \"max-states 20 (between observations 7 and 8)") != std::string::npos);
+  CHECK(j.out.find("\"result\": \"inconclusive\"") != std::string::npos);
 }
 
 TEST_CASE("replay: a truncated or garbled capture is an error at file:line:col, exit 2", "[traces]") {
