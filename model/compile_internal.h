@@ -75,12 +75,17 @@ class Compiler {
   int position_expr(ir::Op op, int lock, PendingPos pp, Ty* out);
   bool note_label(const ast::Stmt& s, int at);  // true: record the label's locations
   void note_scope(int at);
-  uint32_t intern_scope(std::vector<ir::ThreadTmpl::InScope> set);  // index into tmpl->sets
-  std::unordered_map<std::string, uint32_t> scope_sets;             // the current template's sets by content
+  using ScopeEntry = std::pair<const std::string*, ir::ThreadTmpl::InScope>;  // .second.name left empty
+  uint32_t intern_scope(const std::vector<ScopeEntry>& set);  // index into tmpl->sets
+  std::unordered_multimap<uint64_t, uint32_t> scope_sets;             // the current template's sets by content
   // Bumped whenever the locals in scope may change (a declaration, a scope closing, a call
   // entered or left): locations lowered in between share their scope sets.
   uint64_t scope_gen = 1, noted_gen = 0;
   uint32_t noted_scope = 0, noted_frames = 0;
+  // The callers' part of a scope set (their frames, and their visible names sorted) is
+  // the same for every location of one call: kept while `callers_gen` stays.
+  uint64_t callers_gen = 1, cached_callers_gen = 0;
+  std::vector<ScopeEntry> callers_frames, callers_vis;
   void resolve_thread_refs();
 
   // ---- lower.cpp ----

@@ -103,7 +103,7 @@ void Compiler::check_fns() {
     height = 0;
     scopes.assign(1, {}); ++scope_gen;
     loops.clear();
-    stack.assign(1, int(fi));
+    stack.assign(1, int(fi)); ++callers_gen;
     Ty ret;
     ret.t = Type::Void;
     if (fd.has_result) {
@@ -128,7 +128,7 @@ void Compiler::check_fns() {
     frames.clear();
     tmpl = nullptr;
   }
-  stack.clear(); ++scope_gen;
+  stack.clear(); ++scope_gen; ++callers_gen;
   stack_ids.clear();
   P->stacks.clear();
 }
@@ -139,7 +139,7 @@ void Compiler::lower_threads() {
     scoped.clear();
     height = 0;
     scopes.assign(1, {}); ++scope_gen;
-    stack.clear(); ++scope_gen;
+    stack.clear(); ++scope_gen; ++callers_gen;
     in_atomic = t.is_init;
     t.entry = new_loc();
     in_atomic = false;  // the end location is never inside the init's atomic region
@@ -636,7 +636,7 @@ void Compiler::lower_call(const ast::Expr& call, int dest_place, const Ty* dest_
 
   note_scope(at);  // the call's location is the caller's, before the callee's scope opens
   // Callee frame: fresh scopes (only globals and parameters are visible), no loops.
-  caller_scopes.push_back(scopes);
+  caller_scopes.push_back(scopes); ++callers_gen;
   auto saved_scopes = std::move(scopes);
   auto saved_loops = std::move(loops);
   scopes.assign(1, {}); ++scope_gen;
@@ -652,7 +652,7 @@ void Compiler::lower_call(const ast::Expr& call, int dest_place, const Ty* dest_
     scopes.back()[fd.params[i].name] = {li, ptys[i]};
     c.binds.push_back({local_place(li, fd.params[i].name_span, ptys[i]), args[i].first});
   }
-  stack.push_back(fi); ++scope_gen;
+  stack.push_back(fi); ++scope_gen; ++callers_gen;
   int entry = new_loc();
   int ret_loc = new_loc();
   c.target = entry;
@@ -680,9 +680,9 @@ void Compiler::lower_call(const ast::Expr& call, int dest_place, const Ty* dest_
     tmpl->locs[loc].actions[act].clear_hi = uint32_t(f.top);
   }
   frames.pop_back();
-  stack.pop_back(); ++scope_gen;
+  stack.pop_back(); ++scope_gen; ++callers_gen;
   scopes = std::move(saved_scopes); ++scope_gen;
-  caller_scopes.pop_back(); ++scope_gen; ++scope_gen;
+  caller_scopes.pop_back(); ++scope_gen; ++callers_gen;
   loops = std::move(saved_loops);
   height = base;
 }

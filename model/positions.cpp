@@ -307,37 +307,88 @@ void Compiler::note_scope(int at) {
     tmpl->frames_ix[at] = noted_frames;
     return;
   }
-  std::map<std::string, ir::ThreadTmpl::InScope> vis;
-  std::vector<ir::ThreadTmpl::InScope> frames;
-  // caller_scopes[i] is the call of stack[i - 1] (the thread body for i = 0); the current
-  // scopes are stack.back()'s.
-  auto add = [&](const std::vector<std::unordered_map<std::string, LocalInfo>>& frame, int fn) {
-    std::map<std::string, ir::ThreadTmpl::InScope> own;
-    for (auto it = frame.rbegin(); it != frame.rend(); ++it)
+  // Entries point into the scopes (no copies: with deep inlining this runs at most
+  // locations, and building strings here was most of a compile).
+  using Entry = ScopeEntry;
+  auto by_name = [](const Entry& a, const Entry& b) { return *a.first < *b.first; };
+  auto same_name = [](const Entry& a, const Entry& b) { return *a.first == *b.first; };
+  // One call's locals, sorted by name, each name's innermost block only.
+  auto own = [&](const std::vector<std::unordered_map<std::string, LocalInfo>>& frame, int fn) {
+    std::vector<Entry> v;
+    for (auto it = frame.rbegin(); it != frame.rend(); ++it)  // innermost block first: it hides the outer
       for (const auto& [name, li] : *it)
-        if (!li.ty.error && !li.ty.len) own.emplace(name, ir::ThreadTmpl::InScope{name, li.index, li.ty.t, fn});
-    for (const auto& [name, in] : own) {
-      vis.emplace(name, in);
-      frames.push_back(in);
-    }
+        if (!li.ty.error && !li.ty.len) v.push_back({&name, ir::ThreadTmpl::InScope{{}, li.index, li.ty.t, fn}});
+    std::stable_sort(v.begin(), v.end(), by_name);
+    v.erase(std::unique(v.begin(), v.end(), same_name), v.end());
+    return v;
   };
-  add(scopes, stack.empty() ? -1 : stack.back());  // the innermost call first: its names hide the callers'
-  for (size_t i = caller_scopes.size(); i-- > 0;) add(caller_scopes[i], i == 0 ? -1 : stack[i - 1]);
-  std::vector<ir::ThreadTmpl::InScope> scope;
-  for (auto& [name, in] : vis) scope.push_back(std::move(in));
-  tmpl->scope_ix[at] = noted_scope = intern_scope(std::move(scope));
-  tmpl->frames_ix[at] = noted_frames = intern_scope(std::move(frames));
+  // caller_scopes[i] is the call of stack[i - 1] (the thread body for i = 0); the
+  // innermost caller comes first, as its names hide those of the callers before it.
+  if (cached_callers_gen != callers_gen) {
+    callers_frames.clear();
+    callers_vis.clear();
+    for (size_t i = caller_scopes.size(); i-- > 0;) {
+      auto v = own(caller_scopes[i], i == 0 ? -1 : stack[i - 1]);
+      callers_frames.insert(callers_frames.end(), v.begin(), v.end());
+    }
+    callers_vis = callers_frames;
+    std::stable_sort(callers_vis.begin(), callers_vis.end(), by_name);
+    callers_vis.erase(std::unique(callers_vis.begin(), callers_vis.end(), same_name), callers_vis.end());
+    cached_callers_gen = callers_gen;
+  }
+  std::vector<Entry> mine = own(scopes, stack.empty() ? -1 : stack.back());
+  std::vector<Entry> frames = mine;  // the current call first
+  frames.insert(frames.end(), callers_frames.begin(), callers_frames.end());
+  std::vector<Entry> vis;  // both sorted: merge them, the current call's name winning
+  vis.reserve(mine.size() + callers_vis.size());
+  size_t a = 0, b = 0;
+  while (a < mine.size() || b < callers_vis.size()) {
+    if (b == callers_vis.size() || (a < mine.size() && !by_name(callers_vis[b], mine[a]))) {
+      if (b < callers_vis.size() && same_name(mine[a], callers_vis[b])) ++b;
+      vis.push_back(mine[a++]);
+    } else {
+      vis.push_back(callers_vis[b++]);
+    }
+  }
+  tmpl->scope_ix[at] = noted_scope = intern_scope(vis);
+  tmpl->frames_ix[at] = noted_frames = intern_scope(frames);
   noted_gen = scope_gen;
 }
 
-uint32_t Compiler::intern_scope(std::vector<ir::ThreadTmpl::InScope> set) {
+// The index of this set in tmpl->sets, added when new. Sets are found by a hash of their
+// content and compared in full.
+uint32_t Compiler::intern_scope(const std::vector<ScopeEntry>& set) {
   if (set.empty()) return 0;
-  std::string key;
-  for (const auto& in : set)
-    key += in.name + '\0' + std::to_string(in.local) + ',' + std::to_string(int(in.type)) + ',' + std::to_string(in.fn) + ';';
-  auto [it, fresh] = scope_sets.try_emplace(std::move(key), uint32_t(tmpl->sets.size()));
-  if (fresh) tmpl->sets.push_back(std::move(set));
-  return it->second;
+  uint64_t h = 0xcbf29ce484222325ull;
+  auto mix = [&](uint64_t v) { h = (h ^ v) * 0x100000001b3ull; };
+  for (const auto& [name, in] : set) {
+    mix(std::hash<std::string>()(*name));
+    mix(uint64_t(in.local));
+    mix(uint64_t(in.type));
+    mix(uint64_t(int64_t(in.fn)));
+  }
+  auto same = [&](const std::vector<ir::ThreadTmpl::InScope>& old) {
+    if (old.size() != set.size()) return false;
+    for (size_t i = 0; i < old.size(); ++i) {
+      const auto& a = old[i];
+      const auto& b = set[i];
+      if (a.local != b.second.local || a.type != b.second.type || a.fn != b.second.fn || a.name != *b.first) return false;
+    }
+    return true;
+  };
+  auto [lo, hi] = scope_sets.equal_range(h);
+  for (auto it = lo; it != hi; ++it)
+    if (same(tmpl->sets[it->second])) return it->second;
+  std::vector<ir::ThreadTmpl::InScope> copy;
+  copy.reserve(set.size());
+  for (const auto& [name, in] : set) {
+    copy.push_back(in);
+    copy.back().name = *name;
+  }
+  uint32_t ix = uint32_t(tmpl->sets.size());
+  tmpl->sets.push_back(std::move(copy));
+  scope_sets.emplace(h, ix);
+  return ix;
 }
 
 void Compiler::resolve_thread_refs() {
