@@ -197,7 +197,7 @@ nlohmann::json replay_json(const traces::Replay& rp, const traces::ReplayResult&
   j["silent_steps"] = r.silent_steps;
   j["states"] = r.states;
   j["exhaustive"] = r.exhaustive;
-  j["search"] = {{"tier", r.search}, {"widened", r.widened}};
+  j["search"] = {{"tier", r.search}, {"widened", r.widened}, {"state_bytes", r.state_bytes}};
   j["limit"] = r.limit.empty() ? json(nullptr) : json(r.limit);
   json tasks = json::array();
   for (const auto& t : r.tasks)

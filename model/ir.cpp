@@ -107,4 +107,22 @@ int Program::fn_index(const std::string& name) const {
   return -1;
 }
 
+uint32_t Program::shared_bytes() const {
+  uint32_t end = state_size;
+  for (const auto& t : threads) end = std::min(end, slots[size_t(t.pc_slot)].offset);
+  if (init_pc_slot >= 0) end = std::min(end, slots[size_t(init_pc_slot)].offset);
+  return end;
+}
+
+bool Program::reads_threads(int e) const {
+  if (e < 0 || size_t(e) >= exprs.size()) return false;
+  const Expr& x = exprs[size_t(e)];
+  switch (x.op) {
+    case Op::Self: case Op::Local: case Op::At: case Op::ThreadVar: case Op::HeldBy: case Op::Mine:
+      return true;
+    default:
+      return reads_threads(x.a) || reads_threads(x.b) || reads_threads(x.c);
+  }
+}
+
 }  // namespace lc::ir

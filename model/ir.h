@@ -279,6 +279,12 @@ struct Program {
   // functions a trace can see). Answers "which steps of this thread enter F next".
   std::vector<std::pair<int, int>> next_entries(int tmpl, int loc, int fn, const std::vector<bool>& observed) const;
   int fn_index(const std::string& name) const;
+  // Bytes [0, shared_bytes()) of a state hold the globals and the instances; the threads'
+  // pcs and locals follow them (the layout's order).
+  uint32_t shared_bytes() const;
+  // Whether expression `e` reads any thread's pc or locals (at/in/done, T.x, held_by,
+  // self, locals): otherwise its value depends on the shared bytes alone.
+  bool reads_threads(int e) const;
 };
 
 }  // namespace lc::ir

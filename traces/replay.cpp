@@ -28,6 +28,8 @@ struct Node {
   uint64_t silent_total = 0;  // silent steps along the whole behaviour
   uint32_t merged = 0;        // how = Step: thread-local steps of the same thread after it (merging)
   enum How : uint8_t { Root, Step, Bind } how = Root;
+  bool holds = false;         // every invariant was evaluated here and holds (not tainted)
+  bool dead = false;          // violates an invariant: its tainted copy goes on instead
 };
 
 // The states with the same number of matched observations, deduplicated.
@@ -37,52 +39,67 @@ struct Layer {
   std::vector<uint8_t> states;
   std::vector<Node> nodes;
   std::vector<uint32_t> table;  // open addressing: node index + 1, 0 empty
+  std::vector<uint64_t> hashes; // per node: hash(state), so growing the table rehashes nothing
   bool processed = false;
   bool widened = false;    // lazy tier: expanded again with every thread (the lazy closure matched nothing)
   size_t counted = 0;      // states already counted in ReplayResult::states
 
   const uint8_t* state(size_t i) const { return states.data() + i * n; }
-  // Eight bytes at a time: states are kilobytes, and hashing was a third of the search.
+  // Four independent lanes of eight bytes: states are kilobytes, and one multiply chain
+  // over them was most of the cost of adding a state.
   static uint64_t hash(const uint8_t* s, size_t n) {
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+    const uint64_t K = 0xff51afd7ed558ccdull;
+    uint64_t h[4] = {0x9e3779b97f4a7c15ull ^ n, 0xc2b2ae3d27d4eb4full, 0x165667b19e3779f9ull, 0x27d4eb2f165667c5ull};
     size_t i = 0;
+    for (; i + 32 <= n; i += 32)
+      for (int l = 0; l < 4; ++l) {
+        uint64_t w;
+        memcpy(&w, s + i + 8 * l, 8);
+        h[l] = (h[l] ^ w) * K;
+        h[l] ^= h[l] >> 29;
+      }
+    uint64_t r = h[0] ^ (h[1] * 0x9e3779b97f4a7c15ull) ^ (h[2] * 0xc4ceb9fe1a85ec53ull) ^ (h[3] * K);
     for (; i + 8 <= n; i += 8) {
       uint64_t w;
       memcpy(&w, s + i, 8);
-      h = (h ^ w) * 0xff51afd7ed558ccdull;
-      h ^= h >> 29;
+      r = (r ^ w) * K;
+      r ^= r >> 29;
     }
-    for (; i < n; ++i) h = (h ^ s[i]) * 0x100000001b3ull;
-    h ^= h >> 32;
-    return h * 0xc4ceb9fe1a85ec53ull;
+    for (; i < n; ++i) r = (r ^ s[i]) * 0x100000001b3ull;
+    r ^= r >> 32;
+    return r * 0xc4ceb9fe1a85ec53ull;
   }
   // Adds a state unless it is here already; returns its index and whether it is new.
   std::pair<size_t, bool> add(const uint8_t* s, const Node& nd) {
     if (table.size() < 2 * (nodes.size() + 1)) grow();
     size_t mask = table.size() - 1;
-    for (size_t h = hash(s, n) & mask;; h = (h + 1) & mask) {
+    uint64_t hs = hash(s, n);
+    for (size_t h = hs & mask;; h = (h + 1) & mask) {
       uint32_t v = table[h];
       if (!v) {
         table[h] = uint32_t(nodes.size() + 1);
         states.insert(states.end(), s, s + n);
         nodes.push_back(nd);
+        hashes.push_back(hs);
         return {nodes.size() - 1, true};
       }
-      if (memcmp(state(v - 1), s, n) == 0) return {v - 1, false};
+      if (hashes[v - 1] == hs && memcmp(state(v - 1), s, n) == 0) return {v - 1, false};
     }
   }
   void grow() {
     std::vector<uint32_t> t(std::max<size_t>(64, table.size() * 2), 0);
     size_t mask = t.size() - 1;
     for (size_t i = 0; i < nodes.size(); ++i)
-      for (size_t h = hash(state(i), n) & mask;; h = (h + 1) & mask)
+      for (size_t h = hashes[i] & mask;; h = (h + 1) & mask)
         if (!t[h]) {
           t[h] = uint32_t(i + 1);
           break;
         }
     table.swap(t);
   }
-  size_t bytes() const { return states.capacity() + nodes.capacity() * sizeof(Node) + table.capacity() * 4; }
+  size_t bytes() const {
+    return states.capacity() + nodes.capacity() * sizeof(Node) + table.capacity() * 4 + hashes.capacity() * 8;
+  }
 };
 
 // Where a property was first seen violated: the node before the violating step (and the
@@ -262,10 +279,14 @@ struct Replay::Impl {
     MachineOptions mo;
     mo.reuse_freed = true;
     self.m_ = std::make_unique<Machine>(p(), mon.get(), mo);
+    r.state_bytes = m().state_size();
     if (t == Tier::Exact && quiet.empty()) compute_quiet();
     if (!ahead) ahead = std::make_unique<Lookahead>(p(), mapper->names(), entry_seen, exit_seen);
     if (!liveness) liveness = std::make_unique<ir::Liveness>(p());
     if (!mg) mg = ir::merging(p());
+    shared_bytes = p().shared_bytes();
+    prop_reads_threads.clear();
+    for (const auto& pr : p().properties) prop_reads_threads.push_back(p().reads_threads(pr.expr));
     props.clear();
     for (ir::Check c : ir::kBuiltinChecks) props.push_back({ir::check_name(c), c, -1, ReplayProperty::Holds});
     for (size_t i = 0; i < p().properties.size(); ++i) {
@@ -376,18 +397,23 @@ struct Replay::Impl {
   }
   std::map<size_t, std::pair<Trace, uint32_t>> witness_traces;
 
-  // Inserts a successor; returns true when it is new. Checks the invariants of new states.
-  void add(uint8_t* next, const Node& nd, uint32_t cur) {
+  // Inserts a successor and checks the invariants of a new one. `from`: its parent's
+  // state, when the parent holds every invariant: one that reads no thread state then
+  // still holds if the step left the globals and instances as they were.
+  void add(uint8_t* next, const Node& nd, uint32_t cur, const uint8_t* from = nullptr) {
     uint32_t c = mon->matched_count(m(), next);
     Node x = nd;
+    x.holds = false;
     if (c != cur) x.silent = 0;
     Layer& L = layer(c);
     auto [i, fresh] = L.add(next, x);
     if (!fresh) return;
     uint64_t id = id_of(c, i);
     if (mon->tainted(m(), L.state(i))) return;
+    bool same_shared = from && memcmp(from, next, shared_bytes) == 0;
     for (size_t k = 0; k < p().properties.size(); ++k) {
       if (p().properties[k].is_final) continue;
+      if (same_shared && !prop_reads_threads[k]) continue;
       std::string why;
       int ok = m().check_property(L.state(i), int(k), &why);
       if (ok < 0) {
@@ -403,18 +429,24 @@ struct Replay::Impl {
         v.message = "invariant '" + p().properties[k].name + "' is false";
         v.span = p().properties[k].span;
         found(pi, id, -1, v);
-        // The tainted copy goes on; the clean one is gone (it violates).
+        // The tainted copy goes on; the clean one ends here (it violates), or a clean
+        // behaviour through it would be accepted with the invariant shown holding.
+        L.nodes[i].dead = true;
         std::vector<uint8_t> t(L.state(i), L.state(i) + L.n);
         mon->set_tainted(m(), t.data(), uint32_t(pi + 1));
         Node y = L.nodes[i];
+        y.dead = false;
         y.parent = id;
         y.how = Node::Bind;  // same model state, only the flag differs
         L.add(t.data(), y);
         return;
       }
     }
+    L.nodes[i].holds = true;
   }
   std::string model_error;
+  size_t shared_bytes = 0;                // Program::shared_bytes
+  std::vector<bool> prop_reads_threads;  // per property: Program::reads_threads
 
   // The steps from the oldest kept ancestor of `node` to it (and the violating step with
   // `ordinal`, if >= 0); .second: observations matched before the trace starts.
@@ -493,7 +525,7 @@ struct Replay::Impl {
             Node b = nd;
             b.parent = id;
             b.how = Node::Bind;
-            add(next.data(), b, cur);
+            add(next.data(), b, cur, nd.holds ? s : nullptr);
           }
           if (!uses_self[tmpl]) break;  // interchangeable instances: the lowest free one
         }
@@ -506,7 +538,7 @@ struct Replay::Impl {
 
   struct Sink : StepSink {
     Impl* I;
-    const uint8_t* from;
+    const uint8_t* from;  // the state expanded
     uint64_t id;
     Node nd;
     uint32_t cur;
@@ -568,7 +600,7 @@ struct Replay::Impl {
         I->found(pi, id, info.ordinal, *nonfatal);
         I->mon->set_tainted(I->m(), buf.data(), uint32_t(pi + 1));
       }
-      I->add(buf.data(), x, cur);
+      I->add(buf.data(), x, cur, nd.holds ? from : nullptr);
     }
     void model_error(Span at, const std::string& message) override {
       if (I->model_error.empty()) I->model_error = render_located(*I->p().file, at, "error", message);
@@ -617,6 +649,7 @@ struct Replay::Impl {
   void expand(Layer& L, size_t i) {
     uint64_t id = id_of(L.count, i);
     Node nd = L.nodes[i];
+    if (nd.dead) return;
     if (nd.silent >= o.max_silent) {
       silent_bound = true;
       return;
@@ -626,6 +659,7 @@ struct Replay::Impl {
     Sink sink;
     sink.I = this;
     sink.id = id;
+    sink.from = s.data();
     sink.nd = nd;
     sink.cur = L.count;
     m().successors(s.data(), sink);
@@ -735,7 +769,7 @@ struct Replay::Impl {
     r.matched = total;
     size_t pick = L.nodes.size();
     for (size_t i = 0; i < L.nodes.size() && pick == L.nodes.size(); ++i)
-      if (!mon->tainted(m(), L.state(i))) pick = i;
+      if (!L.nodes[i].dead && !mon->tainted(m(), L.state(i))) pick = i;
     if (pick < L.nodes.size()) {
       r.verdict = ReplayResult::Verdict::Accepted;
       r.silent_steps = L.nodes[pick].silent_total;
@@ -743,8 +777,10 @@ struct Replay::Impl {
       return;
     }
     // Every behaviour that matches the whole capture violates a property.
-    uint32_t prop1 = mon->tainted(m(), L.state(0));
-    r.silent_steps = L.nodes[0].silent_total;
+    size_t first = 0;  // a dead node's tainted copy is in the same layer
+    while (first + 1 < L.nodes.size() && L.nodes[first].dead) ++first;
+    uint32_t prop1 = mon->tainted(m(), L.state(first));
+    r.silent_steps = L.nodes[first].silent_total;
     report_violation(prop1 - 1);
   }
 

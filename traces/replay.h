@@ -80,6 +80,7 @@ struct ReplayResult {
   bool exhaustive = false;  // decided by the exact search (ReplayOptions::exact)
   std::string search;       // the tier that decided: "lazy", "every thread", "exact"
   uint64_t widened = 0;     // lazy tier: layers where every thread had to move
+  uint64_t state_bytes = 0; // bytes per state (model state and the monitor's)
 };
 
 // A model error found while replaying (rendered diagnostics, caret format).

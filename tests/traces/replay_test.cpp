@@ -57,6 +57,11 @@ TEST_CASE("replay: a capture the model explains only through a violation is VIOL
   check_fixture("violated_uaf", kDir + "violated_uaf.lc");
 }
 
+TEST_CASE("replay: an invariant broken along every matching behaviour is VIOLATED, even by a thread-local step",
+          "[traces]") {
+  check_fixture("violated_invariant", kDir + "violated_invariant.lc");
+}
+
 TEST_CASE("replay: a limit hit is INCONCLUSIVE, exit 3, saying which limit and how far it got", "[traces]") {
   auto r = lct::run_cli("replay " + kModel + " " + kDir + "func_small.txt --max-states 20");
   CHECK(r.status == 3);
