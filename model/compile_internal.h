@@ -77,7 +77,7 @@ class Compiler {
   void note_scope(int at);
   using ScopeEntry = std::pair<const std::string*, ir::ThreadTmpl::InScope>;  // .second.name left empty
   uint32_t intern_scope(const std::vector<ScopeEntry>& set);  // index into tmpl->sets
-  std::unordered_multimap<uint64_t, uint32_t> scope_sets;             // the current template's sets by content
+  std::unordered_multimap<uint64_t, uint32_t> scope_sets;     // the current template's sets by content hash
   // Bumped whenever the locals in scope may change (a declaration, a scope closing, a call
   // entered or left): locations lowered in between share their scope sets.
   uint64_t scope_gen = 1, noted_gen = 0;

@@ -309,12 +309,11 @@ void Compiler::note_scope(int at) {
   }
   // Entries point into the scopes (no copies: with deep inlining this runs at most
   // locations, and building strings here was most of a compile).
-  using Entry = ScopeEntry;
-  auto by_name = [](const Entry& a, const Entry& b) { return *a.first < *b.first; };
-  auto same_name = [](const Entry& a, const Entry& b) { return *a.first == *b.first; };
+  auto by_name = [](const ScopeEntry& a, const ScopeEntry& b) { return *a.first < *b.first; };
+  auto same_name = [](const ScopeEntry& a, const ScopeEntry& b) { return *a.first == *b.first; };
   // One call's locals, sorted by name, each name's innermost block only.
   auto own = [&](const std::vector<std::unordered_map<std::string, LocalInfo>>& frame, int fn) {
-    std::vector<Entry> v;
+    std::vector<ScopeEntry> v;
     for (auto it = frame.rbegin(); it != frame.rend(); ++it)  // innermost block first: it hides the outer
       for (const auto& [name, li] : *it)
         if (!li.ty.error && !li.ty.len) v.push_back({&name, ir::ThreadTmpl::InScope{{}, li.index, li.ty.t, fn}});
@@ -336,10 +335,10 @@ void Compiler::note_scope(int at) {
     callers_vis.erase(std::unique(callers_vis.begin(), callers_vis.end(), same_name), callers_vis.end());
     cached_callers_gen = callers_gen;
   }
-  std::vector<Entry> mine = own(scopes, stack.empty() ? -1 : stack.back());
-  std::vector<Entry> frames = mine;  // the current call first
+  std::vector<ScopeEntry> mine = own(scopes, stack.empty() ? -1 : stack.back());
+  std::vector<ScopeEntry> frames = mine;  // the current call first
   frames.insert(frames.end(), callers_frames.begin(), callers_frames.end());
-  std::vector<Entry> vis;  // both sorted: merge them, the current call's name winning
+  std::vector<ScopeEntry> vis;  // both sorted: merge them, the current call's name winning
   vis.reserve(mine.size() + callers_vis.size());
   size_t a = 0, b = 0;
   while (a < mine.size() || b < callers_vis.size()) {
