@@ -68,6 +68,11 @@ Machine::Machine(const ir::Program& p, const StepMonitor* monitor, MachineOption
     if (p.slots[j].type == ir::Type::Ptr) ptr_slots_.push_back(int(j));
     slot_owner_[j] = p.instance_of_slot(int(j));
   }
+  for (const auto& k : p.kinds)
+    for (int i = 0; i < k.max; ++i) {
+      const ir::Slot& st = p.slots[k.first_slot + i * k.stride];
+      status_slots_.push_back({st.offset, st.width, uint32_t(ir::kFreed - st.lo)});
+    }
   for (const auto& g : p.globals)
     for (int i = 0; i < std::max(1, g.len); ++i) {
       int slot = g.slot + i;
@@ -83,7 +88,7 @@ Machine::Machine(const ir::Program& p, const StepMonitor* monitor, MachineOption
 // A copy shares the program and the monitor; its scratch buffers are its own.
 Machine::Machine(const Machine& o)
     : p_(o.p_), monitor_(o.monitor_), opts_(o.opts_), size_(o.size_), init_state_(o.init_state_),
-      ptr_slots_(o.ptr_slots_), slot_owner_(o.slot_owner_) {}
+      ptr_slots_(o.ptr_slots_), slot_owner_(o.slot_owner_), status_slots_(o.status_slots_) {}
 
 int64_t Machine::get(const uint8_t* s, int slot) const {
   const ir::Slot& sl = p_.slots[slot];
@@ -551,9 +556,14 @@ void Machine::run(const uint8_t* s, int t, StepSink& sink, bool record, int* ord
       continue;
     }
     any = true;
-    memcpy(buf.data(), s, size_);
+    // Deeper in an atomic block, `s` is the scratch state of the frame above, which needs
+    // it no more: a location with one action steps it in place instead of copying it.
+    // (init's first frame reads init_state_, which is no scratch state.)
+    bool in_place = depth > 0 && L.actions.size() == 1 && s == pool_[depth - 1].data();
+    uint8_t* next = in_place ? const_cast<uint8_t*>(s) : buf.data();
+    if (next != s) memcpy(next, s, size_);
     Ctx c;
-    c.s = buf.data();
+    c.s = next;
     c.t = t;
     c.self = t < threads() ? p_.threads[t].self : 0;
     c.local_base = local_base(t);
@@ -589,11 +599,11 @@ void Machine::run(const uint8_t* s, int t, StepSink& sink, bool record, int* ord
         aborted_ = true;
         return;
       }
-      run(buf.data(), t, sink, record, ordinal, acts, events, const_cast<Violation*>(nonfatal), depth + 1);
+      run(next, t, sink, record, ordinal, acts, events, const_cast<Violation*>(nonfatal), depth + 1);
       if (aborted_) return;  // a model error deeper in this atomic step ends the whole step
     } else {
       if (!fatal && a.target == T.end) {
-        finish(buf.data(), t, c);
+        finish(next, t, c);
         if (c.has_v && !nonfatal) viol = nonfatal = &c.v;
       }
       info.ordinal = (*ordinal)++;
@@ -601,7 +611,7 @@ void Machine::run(const uint8_t* s, int t, StepSink& sink, bool record, int* ord
       info.also = fatal && nonfatal ? nonfatal : nullptr;
       info.acts = record ? &acts : nullptr;
       info.events = record ? &events : nullptr;
-      sink.successor(buf.data(), info);
+      sink.successor(next, info);
     }
     acts.resize(acts_mark);
     events.resize(ev_mark);
@@ -635,16 +645,29 @@ void Machine::successors(const uint8_t* s, StepSink& sink, bool record) const {
   std::vector<Event> events;
   int ordinal = 0;
   for (int t = 0; t < threads(); ++t) {
-    const ir::ThreadTmpl& T = p_.tmpls[p_.threads[t].tmpl];
-    int loc = int(get(s, p_.threads[t].pc_slot));
-    if (loc == T.end) continue;
-    if (monitor_ && !monitor_->may_run(*this, s, t)) {
-      sink.refused(t);
-      continue;
-    }
-    run(s, t, sink, record, &ordinal, acts, events, nullptr, 0);
+    step_thread(s, t, sink, record, &ordinal, acts, events);
     if (aborted_) return;
   }
+}
+
+void Machine::thread_successors(const uint8_t* s, int t, StepSink& sink) const {
+  aborted_ = false;
+  std::vector<ActRef> acts;
+  std::vector<Event> events;
+  int ordinal = 0;
+  step_thread(s, t, sink, false, &ordinal, acts, events);
+}
+
+void Machine::step_thread(const uint8_t* s, int t, StepSink& sink, bool record, int* ordinal, std::vector<ActRef>& acts,
+                          std::vector<Event>& events) const {
+  const ir::ThreadTmpl& T = p_.tmpls[p_.threads[t].tmpl];
+  int loc = int(get(s, p_.threads[t].pc_slot));
+  if (loc == T.end) return;
+  if (monitor_ && !monitor_->may_run(*this, s, t)) {
+    sink.refused(t);
+    return;
+  }
+  run(s, t, sink, record, ordinal, acts, events, nullptr, 0);
 }
 
 bool Machine::finished(const uint8_t* s, int thread) const {
@@ -678,8 +701,15 @@ void Machine::clear_dead_locals(uint8_t* s, int thread, const ir::Liveness& live
 
 void Machine::collect_garbage(uint8_t* s) const {
   bool any_freed = false;  // the common case: nothing to collect, and no pointer to scan
-  for (const auto& k : p_.kinds)
-    for (int i = 0; i < k.max && !any_freed; ++i) any_freed = get(s, k.first_slot + i * k.stride) == ir::kFreed;
+  for (const StatusSlot& st : status_slots_) {
+    uint32_t raw = s[st.offset];
+    if (st.width == 2) raw |= uint32_t(s[st.offset + 1]) << 8;
+    else if (st.width > 2) memcpy(&raw, s + st.offset, 4);
+    if (raw == st.freed_raw) {
+      any_freed = true;
+      break;
+    }
+  }
   if (!any_freed) return;
   size_t n = p_.gid_kind.size();
   if (referenced_.size() != n + 1) referenced_.assign(n + 1, false);

@@ -101,6 +101,9 @@ class Machine {
   void initial(StepSink& sink, bool record = false) const;
   // Every enabled transition of every thread, thread by thread in index order.
   void successors(const uint8_t* s, StepSink& sink, bool record = false) const;
+  // The transitions of thread t alone, as successors() gives them but with ordinals
+  // counted from 0 (so not for trace rebuilding, which needs successors()' ordinals).
+  void thread_successors(const uint8_t* s, int t, StepSink& sink) const;
 
   bool finished(const uint8_t* s, int thread) const;
   bool all_finished(const uint8_t* s) const;
@@ -143,6 +146,8 @@ class Machine {
   void apply(Ctx& c, int t, const ir::Action& a, StepSink& sink, bool guard_failed) const;
   void run(const uint8_t* s, int t, StepSink& sink, bool record, int* ordinal, std::vector<ActRef>& acts,
            std::vector<Event>& events, Violation* carried, int depth) const;
+  void step_thread(const uint8_t* s, int t, StepSink& sink, bool record, int* ordinal, std::vector<ActRef>& acts,
+                   std::vector<Event>& events) const;
   void finish(uint8_t* s, int t, Ctx& c) const;
   int tmpl_of(int t) const { return t == threads() ? p_.init_tmpl : p_.threads[t].tmpl; }
   // The kind a pointer value names, or -1 (null, or a value no reachable state holds: the
@@ -162,6 +167,14 @@ class Machine {
   std::vector<uint8_t> init_state_;
   std::vector<int> ptr_slots_;  // slots that hold pointers (reuse_freed)
   std::vector<int64_t> slot_owner_;  // per slot: the instance whose field it is, or 0
+  // Every instance's status slot, with the raw value of kFreed: collect_garbage's first
+  // scan, which finds nothing to do in most states, reads bytes without decoding slots.
+  struct StatusSlot {
+    uint32_t offset;
+    uint8_t width;
+    uint32_t freed_raw;
+  };
+  std::vector<StatusSlot> status_slots_;
   mutable std::vector<bool> referenced_;
   // Scratch states per atomic depth. A deque: growing it (a deeper atomic step) must not
   // move the buffers that shallower frames of run() still use. One Machine per thread.

@@ -165,3 +165,66 @@ TEST_CASE("machine: a pointer that names no object of its kind is a model error,
   CHECK(c.states.empty());
   CHECK(c.error == "'d' holds " + std::to_string(other_gid) + ", not a dev");
 }
+
+TEST_CASE("machine: the statements of an atomic block after a choose run on that branch's own state") {
+  // Deeper frames of an atomic step reuse the frame above's scratch state; each branch of a
+  // choose inside the block must still start from the state before it.
+  auto p = lct::compile("int x = 0;\nint y = 0;\n"
+                        "thread t { atomic { x = 1; choose { x = x + 1; } or { x = x + 2; } y = x; x = x * 10; } }\n");
+  Machine m(*p);
+  auto c = succ(m, initial(m));
+  REQUIRE(c.states.size() == 2);
+  CHECK(m.get(c.states[0].data(), p->globals[0].slot) == 20);
+  CHECK(m.get(c.states[0].data(), p->globals[1].slot) == 2);
+  CHECK(m.get(c.states[1].data(), p->globals[0].slot) == 30);
+  CHECK(m.get(c.states[1].data(), p->globals[1].slot) == 3);
+}
+
+TEST_CASE("machine: thread_successors gives one thread's successors, as successors() does") {
+  auto p = lct::compile("int x = 0;\nthread t { choose { x = 1; } or { x = 2; } }\nthread u { x = 3; }\n");
+  Machine m(*p);
+  auto s = initial(m);
+  auto all = succ(m, s);
+  REQUIRE(all.states.size() == 3);
+  for (int t = 0; t < 2; ++t) {
+    Collect one;
+    one.n = m.state_size();
+    m.thread_successors(s.data(), t, one);
+    std::vector<std::vector<uint8_t>> want;
+    for (size_t i = 0; i < all.states.size(); ++i)
+      if (all.threads[i] == t) want.push_back(all.states[i]);
+    CHECK(one.states == want);
+    CHECK(one.threads == std::vector<int>(want.size(), t));
+  }
+}
+
+TEST_CASE("machine: collect_garbage clears freed instances that nothing refers to, and only those") {
+  auto p = lct::compile("object o max 3 { int<0..9> x = 0; }\no* g;\n"
+                        "init { o* a = new o; a->x = 4; g = new o; g->x = 5; o* c = new o; c->x = 6; free(a); free(g); }\n"
+                        "thread t { skip; }\n");
+  Machine m(*p);
+  auto s = initial(m);
+  const ir::Kind& k = p->kinds[0];
+  auto status = [&](int i) { return m.get(s.data(), k.first_slot + i * k.stride); };
+  auto x = [&](int i) { return m.get(s.data(), k.first_slot + i * k.stride + 1); };
+  REQUIRE(status(0) == ir::kFreed);
+  REQUIRE(status(1) == ir::kFreed);
+  m.collect_garbage(s.data());
+  CHECK(status(0) == ir::kUnallocated);  // freed, and init's local no longer refers to it
+  CHECK(x(0) == 0);
+  CHECK(status(1) == ir::kFreed);        // freed, but g still points at it
+  CHECK(x(1) == 5);
+  CHECK(status(2) == ir::kAlive);
+  CHECK(x(2) == 6);
+}
+
+TEST_CASE("machine: init runs from the same initial memory every time") {
+  // init's first frame reads the machine's own initial memory, not a scratch state: it
+  // must not step it in place.
+  auto p = lct::compile("int x = 0;\nint y = 0;\ninit { x = x + 1; y = x; }\nthread t { skip; }\n");
+  Machine m(*p);
+  auto a = initial(m);
+  auto b = initial(m);
+  CHECK(a == b);
+  CHECK(m.get(b.data(), p->globals[0].slot) == 1);
+}
