@@ -3,6 +3,7 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
 #include <cstdio>
 #include <functional>
@@ -36,7 +37,10 @@ struct Node {
 struct Layer {
   uint32_t count = 0;
   size_t n = 0;  // bytes per state
-  std::vector<uint8_t> states;
+  // State bytes in blocks of 1, 2, 4, ... states: a state never moves once added, so an
+  // expansion reads its state in place while successors join the same layer.
+  std::vector<std::unique_ptr<uint8_t[]>> blocks;
+  size_t stored_bytes = 0;
   std::vector<Node> nodes;
   std::vector<uint32_t> table;  // open addressing: node index + 1, 0 empty
   std::vector<uint64_t> hashes; // per node: hash(state), so growing the table rehashes nothing
@@ -44,7 +48,10 @@ struct Layer {
   bool widened = false;    // lazy tier: expanded again with every thread (the lazy closure matched nothing)
   size_t counted = 0;      // states already counted in ReplayResult::states
 
-  const uint8_t* state(size_t i) const { return states.data() + i * n; }
+  const uint8_t* state(size_t i) const {
+    size_t q = i + 1, b = size_t(std::bit_width(q)) - 1;
+    return blocks[b].get() + (q - (size_t(1) << b)) * n;
+  }
   // Four independent lanes of eight bytes: states are kilobytes, and one multiply chain
   // over them was most of the cost of adding a state.
   static uint64_t hash(const uint8_t* s, size_t n) {
@@ -78,7 +85,12 @@ struct Layer {
       uint32_t v = table[h];
       if (!v) {
         table[h] = uint32_t(nodes.size() + 1);
-        states.insert(states.end(), s, s + n);
+        size_t q = nodes.size() + 1, b = size_t(std::bit_width(q)) - 1;
+        if (b == blocks.size()) {
+          blocks.emplace_back(new uint8_t[(size_t(1) << b) * n]);
+          stored_bytes += (size_t(1) << b) * n;
+        }
+        memcpy(blocks[b].get() + (q - (size_t(1) << b)) * n, s, n);
         nodes.push_back(nd);
         hashes.push_back(hs);
         return {nodes.size() - 1, true};
@@ -98,7 +110,7 @@ struct Layer {
     table.swap(t);
   }
   size_t bytes() const {
-    return states.capacity() + nodes.capacity() * sizeof(Node) + table.capacity() * 4 + hashes.capacity() * 8;
+    return stored_bytes + nodes.capacity() * sizeof(Node) + table.capacity() * 4 + hashes.capacity() * 8;
   }
 };
 
@@ -283,6 +295,7 @@ struct Replay::Impl {
     if (t == Tier::Exact && quiet.empty()) compute_quiet();
     if (!ahead) ahead = std::make_unique<Lookahead>(p(), mapper->names(), entry_seen, exit_seen);
     if (!liveness) liveness = std::make_unique<ir::Liveness>(p());
+    dead_runs = DeadRuns{&p(), liveness.get(), {}, {}};
     if (!mg) mg = ir::merging(p());
     shared_bytes = p().shared_bytes();
     prop_reads_threads.clear();
@@ -323,12 +336,47 @@ struct Replay::Impl {
         m().restart(s, t);
         mon->set_task(m(), s, t, 0);
       } else if (t == moved) {
-        m().clear_dead_locals(s, t, *liveness);
+        dead_runs.clear(s, t, m().pc(s, t));
       }
     }
     m().collect_garbage(s);
   }
   std::vector<uint32_t> task_last;  // per task: its last observation
+  // Machine::clear_dead_locals as byte runs: per thread and location, the bytes of the
+  // thread's locals that are dead there (Liveness), adjacent ones joined, built on first
+  // use. Zeroing them is what clear_dead_locals does slot by slot (raw 0 in every byte).
+  struct DeadRuns {
+    const ir::Program* p = nullptr;
+    const ir::Liveness* live = nullptr;
+    std::vector<std::vector<int32_t>> first;    // [thread][loc]: index into runs, -1 not built
+    std::vector<std::pair<uint32_t, uint32_t>> runs;  // (offset, bytes); each list ends with bytes 0
+    void clear(uint8_t* s, int t, int loc) {
+      if (first.empty()) first.resize(p->threads.size());
+      auto& f = first[t];
+      if (f.empty()) f.assign(p->tmpls[p->threads[t].tmpl].locs.size(), -1);
+      if (f[loc] < 0) f[loc] = build(t, loc);
+      for (size_t i = size_t(f[loc]); runs[i].second; ++i) memset(s + runs[i].first, 0, runs[i].second);
+    }
+    int32_t build(int t, int loc) {
+      const ir::ThreadInst& th = p->threads[t];
+      const ir::ThreadTmpl& T = p->tmpls[th.tmpl];
+      std::vector<std::pair<uint32_t, uint32_t>> bytes;
+      for (size_t i = 0; i < T.locals.size(); ++i)
+        if (!live->live(th.tmpl, loc, int(i))) {
+          const ir::Slot& sl = p->slots[th.local_base + int(i)];
+          bytes.push_back({sl.offset, sl.width});
+        }
+      std::sort(bytes.begin(), bytes.end());
+      int32_t at = int32_t(runs.size());
+      for (const auto& b : bytes) {
+        if (runs.size() > size_t(at) && runs.back().first + runs.back().second == b.first) runs.back().second += b.second;
+        else runs.push_back(b);
+      }
+      runs.push_back({0, 0});
+      return at;
+    }
+  };
+  mutable DeadRuns dead_runs;
   // Per template, per location: every path from here touches only the thread's own state
   // until it ends or makes an observed call. A thread whose task made its last observed call
   // can never change anything another thread or a property sees from such a place (its next
@@ -495,11 +543,14 @@ struct Replay::Impl {
   // `dry`: only note why a task cannot start (the diagnosis of a rejection).
   void bind_tasks(const uint8_t* s, uint64_t id, const Node& nd, uint32_t cur, bool dry) {
     uint32_t pos = mon->pos(m(), s);
-    std::vector<uint8_t> next(m().state_size());
+    const Observation* head = pos < total ? mapper->get(pos) : nullptr;  // unmatched by definition
     for (uint32_t j = pos; j <= pos + ReplayMonitor::kWindow && j < total; ++j) {
       if (mon->is_matched(m(), s, j)) continue;
       const Observation* ob = mapper->get(j);
       if (!ob) break;
+      // Timestamps only grow: past the window from the head, no later observation is
+      // first of its task (the head orders before it), so none can start one.
+      if (j > pos && ob->ts_ns - head->ts_ns > o.window_ns) break;
       uint32_t task = ob->task;
       bool live = false;
       for (int t = 0; t < m().threads() && !live; ++t) live = mon->task_of(m(), s, t) == task + 1;
@@ -520,12 +571,12 @@ struct Replay::Impl {
           if (m().pc(s, t) != p().tmpls[tmpl].entry) continue;
           any = true;
           if (!dry) {
-            memcpy(next.data(), s, next.size());
-            mon->set_task(m(), next.data(), t, task + 1);
+            bind_buf.assign(s, s + m().state_size());
+            mon->set_task(m(), bind_buf.data(), t, task + 1);
             Node b = nd;
             b.parent = id;
             b.how = Node::Bind;
-            add(next.data(), b, cur, nd.holds ? s : nullptr);
+            add(bind_buf.data(), b, cur, nd.holds ? s : nullptr);
           }
           if (!uses_self[tmpl]) break;  // interchangeable instances: the lowest free one
         }
@@ -535,6 +586,7 @@ struct Replay::Impl {
   }
   std::set<uint32_t> no_thread_for;
   std::set<std::string> short_of;
+  std::vector<uint8_t> bind_buf;  // bind_tasks' successor (add copies it into its layer)
 
   struct Sink : StepSink {
     Impl* I;
@@ -549,10 +601,15 @@ struct Replay::Impl {
       std::vector<uint8_t> next;
       int thread, ordinal;
     };
-    std::vector<Deferred> deferred;
+    std::vector<Deferred> deferred;  // the first `used` entries; their buffers are reused
+    size_t used = 0;
     void successor(const uint8_t* next, const StepInfo& info) override {
       if (!info.violation && !info.also && I->may_merge(next, info.thread, cur)) {
-        deferred.push_back({std::vector<uint8_t>(next, next + I->m().state_size()), info.thread, info.ordinal});
+        if (used == deferred.size()) deferred.emplace_back();
+        Deferred& d = deferred[used++];
+        d.next.assign(next, next + I->m().state_size());
+        d.thread = info.thread;
+        d.ordinal = info.ordinal;
         return;
       }
       buf.assign(next, next + I->m().state_size());
@@ -560,7 +617,8 @@ struct Replay::Impl {
     }
     // After the expansion: each deferred step with its thread-local rest.
     void take_deferred() {
-      for (auto& d : deferred) {
+      for (size_t k = 0; k < used; ++k) {
+        Deferred& d = deferred[k];
         buf.swap(d.next);
         uint32_t merged = I->merge_rest(buf, d.thread, cur);
         StepInfo info;
@@ -568,7 +626,7 @@ struct Replay::Impl {
         info.ordinal = d.ordinal;
         take(info, merged);
       }
-      deferred.clear();
+      used = 0;
     }
     // `buf`: the state after the step (and `merged` thread-local steps after it).
     void take(const StepInfo& info, uint32_t merged) {
@@ -619,14 +677,32 @@ struct Replay::Impl {
     return t >= 0 && t < m().threads() && mon->matched_count(m(), s) == cur &&
            mg->continues(p().threads[t].tmpl, m().pc(s, t));
   }
+  // The one step of a thread at a thread-local location, copied into `next` (model/merge.h:
+  // such a location has one step; anything else ends the merged step). A model error
+  // there ends it too: the state is then expanded as it is and the error reported.
+  struct OneStep : StepSink {
+    const Machine* m = nullptr;
+    std::vector<uint8_t> next;
+    int count = 0;
+    bool flagged = false;  // a violation, or a model error
+    void successor(const uint8_t* s, const StepInfo& info) override {
+      if (count++ == 0) next.assign(s, s + m->state_size());
+      flagged = flagged || info.violation || info.also;
+    }
+    void model_error(Span, const std::string&) override { flagged = true; }
+  };
+  mutable OneStep one_step;
   uint32_t merge_rest(std::vector<uint8_t>& s, int t, uint32_t cur) const {
     uint32_t n = 0;
     int tmpl = p().threads[t].tmpl;
+    one_step.m = &m();
     while (mg->continues(tmpl, m().pc(s.data(), t))) {
-      auto one = single_steps(m(), s.data(), t);
-      if (one.size() != 1 || one[0].violation || one[0].also) break;
-      if (mon->matched_count(m(), one[0].next.data()) != cur) break;
-      s.swap(one[0].next);
+      one_step.count = 0;
+      one_step.flagged = false;
+      m().thread_successors(s.data(), t, one_step);
+      if (one_step.count != 1 || one_step.flagged) break;
+      if (mon->matched_count(m(), one_step.next.data()) != cur) break;
+      s.swap(one_step.next);
       ++n;
     }
     return n;
@@ -654,19 +730,20 @@ struct Replay::Impl {
       silent_bound = true;
       return;
     }
-    std::vector<uint8_t> s(L.state(i), L.state(i) + L.n);  // L grows while we expand
-    bind_tasks(s.data(), id, nd, L.count, false);
-    Sink sink;
+    const uint8_t* s = L.state(i);  // stays put while successors join L
+    bind_tasks(s, id, nd, L.count, false);
+    Sink& sink = expand_sink;
     sink.I = this;
     sink.id = id;
-    sink.from = s.data();
+    sink.from = s;
     sink.nd = nd;
     sink.cur = L.count;
-    m().successors(s.data(), sink);
+    m().successors(s, sink);
     sink.take_deferred();
     trace_witnesses();
     ++expansions;
   }
+  Sink expand_sink;  // one for every expansion: its buffers keep their capacity
   bool silent_bound = false;
 
   bool check_limits(const Layer& L) {
