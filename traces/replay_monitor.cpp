@@ -124,12 +124,12 @@ int64_t ReplayMonitor::address_of(const Machine& m, const uint8_t* s, int64_t pt
 bool ReplayMonitor::same_pointer(const Machine& m, uint8_t* s, int64_t inst, int64_t addr, std::string* why) const {
   if (addr == 0 || err_ptr(addr)) {  // NULL or ERR_PTR(-E...): the model has no object
     if (inst == 0) return true;
-    *why =
+    if (why) *why =
         "the model has " + p_.pointer_name(inst) + " where the capture shows " + (addr ? std::to_string(addr) : "NULL");
     return false;
   }
   if (inst == 0) {
-    *why = "the model has null where the capture shows " + hex(addr);
+    if (why) *why = "the model has null where the capture shows " + hex(addr);
     return false;
   }
   uint32_t id = addr_id(addr);
@@ -137,12 +137,12 @@ bool ReplayMonitor::same_pointer(const Machine& m, uint8_t* s, int64_t inst, int
   uint32_t have = rd32(b + 4 * (inst - 1));
   if (have == id) return true;
   if (have != 0) {
-    *why = p_.pointer_name(inst) + " is " + hex(addr_[have]) + " in the capture, not " + hex(addr);
+    if (why) *why = p_.pointer_name(inst) + " is " + hex(addr_[have]) + " in the capture, not " + hex(addr);
     return false;
   }
   for (int i = 0; i < instances_; ++i)
     if (rd32(b + 4 * i) == id) {
-      *why = hex(addr) + " is " + p_.pointer_name(i + 1) + " in the capture, not " + p_.pointer_name(inst);
+      if (why) *why = hex(addr) + " is " + p_.pointer_name(i + 1) + " in the capture, not " + p_.pointer_name(inst);
       return false;
     }
   wr32(b + 4 * (inst - 1), id);  // first sight of this object: it is that address from now on
@@ -156,13 +156,13 @@ bool ReplayMonitor::same_value(const Machine& m, uint8_t* s, const ir::FnSig::Va
     case ir::Type::Bool: {
       bool c = raw_register ? (captured & 0xff) != 0 : captured != 0;
       if ((model != 0) == c) return true;
-      *why = std::string("the model has ") + (model ? "true" : "false") + ", the capture " + (c ? "true" : "false");
+      if (why) *why = std::string("the model has ") + (model ? "true" : "false") + ", the capture " + (c ? "true" : "false");
       return false;
     }
     default: {
       // Kernel ints are 32 bits: a u32 or raw-register field of -16 reads 0xfffffff0.
       if (model == captured || int32_t(model) == int32_t(captured)) return true;
-      *why = "the model has " + std::to_string(model) + ", the capture " + std::to_string(int32_t(captured));
+      if (why) *why = "the model has " + std::to_string(model) + ", the capture " + std::to_string(int32_t(captured));
       return false;
     }
   }
@@ -206,7 +206,7 @@ bool ReplayMonitor::enter(const Machine& m, uint8_t* next, int t, int fn, const 
   if (j == UINT32_MAX) return relaxed(pos(m, next)) || refuse(t, fn, false, j, why);
   const Observation& o = *obs_.get(j);
   if (o.leave || o.kfn != obs_.names().kname[fn])
-    return relaxed(pos(m, next)) || refuse(t, fn, false, j, "the capture shows " + obs_.describe(o));
+    return relaxed(pos(m, next)) || refuse(t, fn, false, j, collect ? "the capture shows " + obs_.describe(o) : std::string());
   const ir::FnSig& sig = p_.sigs[fn];
   for (const ObsField& f : o.fields) {
     int64_t model = 0;
@@ -227,7 +227,7 @@ bool ReplayMonitor::enter(const Machine& m, uint8_t* next, int t, int fn, const 
     } else {
       continue;
     }
-    if (!same_value(m, next, type, model, f.value, false, &why))
+    if (!same_value(m, next, type, model, f.value, false, collect ? &why : nullptr))
       return refuse(t, fn, false, j, obs_.symbols().str(f.name) + ": " + why);
   }
   mark(m, next, j);
@@ -242,9 +242,9 @@ bool ReplayMonitor::leave(const Machine& m, uint8_t* next, int t, int fn, bool h
   if (j == UINT32_MAX) return relaxed(pos(m, next)) || refuse(t, fn, true, j, why);
   const Observation& o = *obs_.get(j);
   if (!o.leave || o.kfn != obs_.names().kname[fn])
-    return relaxed(pos(m, next)) || refuse(t, fn, true, j, "the capture shows " + obs_.describe(o));
+    return relaxed(pos(m, next)) || refuse(t, fn, true, j, collect ? "the capture shows " + obs_.describe(o) : std::string());
   const ir::FnSig& sig = p_.sigs[fn];
-  if (has_value && o.has_retval && !same_value(m, next, sig.result, value, o.retval, true, &why))
+  if (has_value && o.has_retval && !same_value(m, next, sig.result, value, o.retval, true, collect ? &why : nullptr))
     return refuse(t, fn, true, j, "return value: " + why);
   for (const ObsField& f : o.fields) {
     if (!has_value) break;
@@ -259,7 +259,7 @@ bool ReplayMonitor::leave(const Machine& m, uint8_t* next, int t, int fn, bool h
     } else {
       continue;
     }
-    if (!same_value(m, next, type, model, f.value, false, &why))
+    if (!same_value(m, next, type, model, f.value, false, collect ? &why : nullptr))
       return refuse(t, fn, true, j, obs_.symbols().str(f.name) + ": " + why);
   }
   mark(m, next, j);
