@@ -604,6 +604,13 @@ struct Replay::Impl {
     std::vector<Deferred> deferred;  // the first `used` entries; their buffers are reused
     size_t used = 0;
     void successor(const uint8_t* next, const StepInfo& info) override {
+      // take()'s Lookahead pruning, before the state is copied, normalized or merged on:
+      // a thread that cannot reach its task's next call from here cannot from any place
+      // its later steps reach either. (A finished thread is restarted by normalize.)
+      if (I->tier != Tier::Exact && !(info.violation && info.violation->fatal()) &&
+          I->mon->matched_count(I->m(), next) == cur && info.thread >= 0 && info.thread < I->m().threads() &&
+          !I->m().finished(next, info.thread) && I->dead_end(next, info.thread))
+        return;
       if (!info.violation && !info.also && I->may_merge(next, info.thread, cur)) {
         if (used == deferred.size()) deferred.emplace_back();
         Deferred& d = deferred[used++];
