@@ -62,6 +62,9 @@ struct StepInfo {
 class StepSink {
  public:
   virtual ~StepSink() = default;
+  // `next` is the machine's scratch state for this step (successors(), thread_successors()):
+  // the machine does not read it after the call, so a sink may change it in place, and
+  // must copy what it keeps.
   virtual void successor(const uint8_t* next, const StepInfo& info) = 0;
   // A thread acquired `acquired` with lock() while holding `held` (lock-order edge).
   virtual void nested(int held, int acquired, int thread, Span at) {}

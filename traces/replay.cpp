@@ -619,8 +619,7 @@ struct Replay::Impl {
         d.ordinal = info.ordinal;
         return;
       }
-      buf.assign(next, next + I->m().state_size());
-      take(info, 0);
+      take(const_cast<uint8_t*>(next), info, 0);  // the machine's scratch state (StepSink)
     }
     // After the expansion: each deferred step with its thread-local rest.
     void take_deferred() {
@@ -631,23 +630,24 @@ struct Replay::Impl {
         StepInfo info;
         info.thread = d.thread;
         info.ordinal = d.ordinal;
-        take(info, merged);
+        take(buf.data(), info, merged);
       }
       used = 0;
     }
-    // `buf`: the state after the step (and `merged` thread-local steps after it).
-    void take(const StepInfo& info, uint32_t merged) {
-      I->normalize(buf.data(), info.thread);
+    // `st`: the state after the step (and `merged` thread-local steps after it); it is
+    // normalized in place, and add() copies it into its layer.
+    void take(uint8_t* st, const StepInfo& info, uint32_t merged) {
+      I->normalize(st, info.thread);
       // Lookahead prunes silent steps in the tiers that look for an acceptance; the exact
       // tier does not, so a rejection names the first observation no behaviour reaches.
       if (I->tier != Tier::Exact && !(info.violation && info.violation->fatal()) &&
-          I->mon->matched_count(I->m(), buf.data()) == cur && I->dead_end(buf.data(), info.thread))
+          I->mon->matched_count(I->m(), st) == cur && I->dead_end(st, info.thread))
         return;
       Node x = nd;
       x.parent = id;
       x.ordinal = info.ordinal;
       x.how = Node::Step;
-      bool observed = I->mon->matched_count(I->m(), buf.data()) != cur;
+      bool observed = I->mon->matched_count(I->m(), st) != cur;
       x.merged = merged;
       if (!observed) {
         x.silent += 1 + merged;
@@ -660,12 +660,12 @@ struct Replay::Impl {
         return;  // the path ends at a fatal violation
       }
       const Violation* nonfatal = info.violation ? info.violation : info.also;
-      if (nonfatal && !I->mon->tainted(I->m(), buf.data())) {
+      if (nonfatal && !I->mon->tainted(I->m(), st)) {
         size_t pi = I->prop_index(nonfatal->check);
         I->found(pi, id, info.ordinal, *nonfatal);
-        I->mon->set_tainted(I->m(), buf.data(), uint32_t(pi + 1));
+        I->mon->set_tainted(I->m(), st, uint32_t(pi + 1));
       }
-      I->add(buf.data(), x, cur, nd.holds ? from : nullptr);
+      I->add(st, x, cur, nd.holds ? from : nullptr);
     }
     void model_error(Span at, const std::string& message) override {
       if (I->model_error.empty()) I->model_error = render_located(*I->p().file, at, "error", message);
