@@ -90,16 +90,18 @@ Machine::Machine(const Machine& o)
     : p_(o.p_), monitor_(o.monitor_), opts_(o.opts_), size_(o.size_), init_state_(o.init_state_),
       ptr_slots_(o.ptr_slots_), slot_owner_(o.slot_owner_), status_slots_(o.status_slots_) {}
 
+// A slot's stored bytes: 1, 2 or 4 of them (model/lower.cpp sizes slots by range).
+static uint64_t read_raw(const uint8_t* q, uint8_t width) {
+  switch (width) {
+    case 1: return q[0];
+    case 2: { uint16_t v; memcpy(&v, q, 2); return v; }
+    default: { uint32_t v; memcpy(&v, q, 4); return v; }
+  }
+}
+
 int64_t Machine::get(const uint8_t* s, int slot) const {
   const ir::Slot& sl = p_.slots[slot];
-  const uint8_t* q = s + sl.offset;
-  uint64_t raw;
-  switch (sl.width) {
-    case 1: raw = q[0]; break;
-    case 2: { uint16_t v; memcpy(&v, q, 2); raw = v; break; }
-    default: { uint32_t v; memcpy(&v, q, 4); raw = v; break; }
-  }
-  return int64_t(raw) + sl.lo;
+  return int64_t(read_raw(s + sl.offset, sl.width)) + sl.lo;
 }
 
 void Machine::set_raw(uint8_t* s, int slot, uint64_t raw) const {
@@ -692,24 +694,47 @@ void Machine::restart(uint8_t* s, int thread) const {
 }
 
 void Machine::clear_dead_locals(uint8_t* s, int thread, const ir::Liveness& live) const {
+  if (dead_for_ != &live) {
+    dead_for_ = &live;
+    dead_first_.assign(p_.threads.size(), {});
+    dead_runs_.clear();
+  }
+  auto& first = dead_first_[thread];
+  if (first.empty()) first.assign(p_.tmpls[p_.threads[thread].tmpl].locs.size(), -1);
+  int loc = pc(s, thread);
+  if (first[loc] < 0) first[loc] = dead_runs_at(thread, loc, live);
+  // Raw 0 in every byte of a dead local is set_raw(slot, 0).
+  for (size_t i = size_t(first[loc]); dead_runs_[i].second; ++i) memset(s + dead_runs_[i].first, 0, dead_runs_[i].second);
+}
+
+int32_t Machine::dead_runs_at(int thread, int loc, const ir::Liveness& live) const {
   const ir::ThreadInst& th = p_.threads[thread];
   const ir::ThreadTmpl& T = p_.tmpls[th.tmpl];
-  int loc = pc(s, thread);
+  std::vector<std::pair<uint32_t, uint32_t>> bytes;
   for (size_t i = 0; i < T.locals.size(); ++i)
-    if (!live.live(th.tmpl, loc, int(i))) set_raw(s, th.local_base + int(i), 0);
+    if (!live.live(th.tmpl, loc, int(i))) {
+      const ir::Slot& sl = p_.slots[th.local_base + int(i)];
+      bytes.push_back({sl.offset, sl.width});
+    }
+  std::sort(bytes.begin(), bytes.end());
+  int32_t at = int32_t(dead_runs_.size());
+  for (const auto& b : bytes) {
+    if (dead_runs_.size() > size_t(at) && dead_runs_.back().first + dead_runs_.back().second == b.first)
+      dead_runs_.back().second += b.second;
+    else
+      dead_runs_.push_back(b);
+  }
+  dead_runs_.push_back({0, 0});
+  return at;
 }
 
 void Machine::collect_garbage(uint8_t* s) const {
   bool any_freed = false;  // the common case: nothing to collect, and no pointer to scan
-  for (const StatusSlot& st : status_slots_) {
-    uint32_t raw = s[st.offset];
-    if (st.width == 2) raw |= uint32_t(s[st.offset + 1]) << 8;
-    else if (st.width > 2) memcpy(&raw, s + st.offset, 4);
-    if (raw == st.freed_raw) {
+  for (const StatusSlot& st : status_slots_)
+    if (read_raw(s + st.offset, st.width) == st.freed_raw) {
       any_freed = true;
       break;
     }
-  }
   if (!any_freed) return;
   size_t n = p_.gid_kind.size();
   if (referenced_.size() != n + 1) referenced_.assign(n + 1, false);

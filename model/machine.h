@@ -117,7 +117,8 @@ class Machine {
   // instance; a thread that will never run again looks like an unused one).
   void restart(uint8_t* s, int thread) const;
   // Clears the locals of `thread` that are dead at its location (replay: states that differ
-  // only in values the thread will never read again are one state).
+  // only in values the thread will never read again are one state). Runs in the replay's
+  // every step: the dead bytes per thread and location are worked out once per `live`.
   void clear_dead_locals(uint8_t* s, int thread, const ir::Liveness& live) const;
   // Turns every freed instance that no pointer refers to back into an unallocated one, its
   // fields cleared (replay: states that differ only in the remains of dead objects are the
@@ -178,6 +179,13 @@ class Machine {
     uint32_t freed_raw;
   };
   std::vector<StatusSlot> status_slots_;
+  // clear_dead_locals: per thread and location, the first of its runs of dead local bytes
+  // in dead_runs_ (offset, length; each list ends with length 0), or -1 not yet built;
+  // for the Liveness it was last called with.
+  int32_t dead_runs_at(int thread, int loc, const ir::Liveness& live) const;
+  mutable const ir::Liveness* dead_for_ = nullptr;
+  mutable std::vector<std::vector<int32_t>> dead_first_;
+  mutable std::vector<std::pair<uint32_t, uint32_t>> dead_runs_;
   mutable std::vector<bool> referenced_;
   // Scratch states per atomic depth. A deque: growing it (a deeper atomic step) must not
   // move the buffers that shallower frames of run() still use. One Machine per thread.

@@ -48,7 +48,9 @@ struct Layer {
   bool widened = false;    // lazy tier: expanded again with every thread (the lazy closure matched nothing)
   size_t counted = 0;      // states already counted in ReplayResult::states
 
-  const uint8_t* state(size_t i) const {
+  const uint8_t* state(size_t i) const { return at(i); }
+  // State i is entry q - 2^b of block b, for q = i + 1 and 2^b <= q < 2^(b+1).
+  uint8_t* at(size_t i) const {
     size_t q = i + 1, b = size_t(std::bit_width(q)) - 1;
     return blocks[b].get() + (q - (size_t(1) << b)) * n;
   }
@@ -85,12 +87,12 @@ struct Layer {
       uint32_t v = table[h];
       if (!v) {
         table[h] = uint32_t(nodes.size() + 1);
-        size_t q = nodes.size() + 1, b = size_t(std::bit_width(q)) - 1;
-        if (b == blocks.size()) {
+        size_t b = size_t(std::bit_width(nodes.size() + 1)) - 1;
+        if (b == blocks.size()) {  // the blocks so far hold 2^b - 1 states: one more of 2^b
           blocks.emplace_back(new uint8_t[(size_t(1) << b) * n]);
           stored_bytes += (size_t(1) << b) * n;
         }
-        memcpy(blocks[b].get() + (q - (size_t(1) << b)) * n, s, n);
+        memcpy(at(nodes.size()), s, n);
         nodes.push_back(nd);
         hashes.push_back(hs);
         return {nodes.size() - 1, true};
@@ -295,7 +297,6 @@ struct Replay::Impl {
     if (t == Tier::Exact && quiet.empty()) compute_quiet();
     if (!ahead) ahead = std::make_unique<Lookahead>(p(), mapper->names(), entry_seen, exit_seen);
     if (!liveness) liveness = std::make_unique<ir::Liveness>(p());
-    dead_runs = DeadRuns{&p(), liveness.get(), {}, {}};
     if (!mg) mg = ir::merging(p());
     shared_bytes = p().shared_bytes();
     prop_reads_threads.clear();
@@ -336,47 +337,12 @@ struct Replay::Impl {
         m().restart(s, t);
         mon->set_task(m(), s, t, 0);
       } else if (t == moved) {
-        dead_runs.clear(s, t, m().pc(s, t));
+        m().clear_dead_locals(s, t, *liveness);
       }
     }
     m().collect_garbage(s);
   }
   std::vector<uint32_t> task_last;  // per task: its last observation
-  // Machine::clear_dead_locals as byte runs: per thread and location, the bytes of the
-  // thread's locals that are dead there (Liveness), adjacent ones joined, built on first
-  // use. Zeroing them is what clear_dead_locals does slot by slot (raw 0 in every byte).
-  struct DeadRuns {
-    const ir::Program* p = nullptr;
-    const ir::Liveness* live = nullptr;
-    std::vector<std::vector<int32_t>> first;    // [thread][loc]: index into runs, -1 not built
-    std::vector<std::pair<uint32_t, uint32_t>> runs;  // (offset, bytes); each list ends with bytes 0
-    void clear(uint8_t* s, int t, int loc) {
-      if (first.empty()) first.resize(p->threads.size());
-      auto& f = first[t];
-      if (f.empty()) f.assign(p->tmpls[p->threads[t].tmpl].locs.size(), -1);
-      if (f[loc] < 0) f[loc] = build(t, loc);
-      for (size_t i = size_t(f[loc]); runs[i].second; ++i) memset(s + runs[i].first, 0, runs[i].second);
-    }
-    int32_t build(int t, int loc) {
-      const ir::ThreadInst& th = p->threads[t];
-      const ir::ThreadTmpl& T = p->tmpls[th.tmpl];
-      std::vector<std::pair<uint32_t, uint32_t>> bytes;
-      for (size_t i = 0; i < T.locals.size(); ++i)
-        if (!live->live(th.tmpl, loc, int(i))) {
-          const ir::Slot& sl = p->slots[th.local_base + int(i)];
-          bytes.push_back({sl.offset, sl.width});
-        }
-      std::sort(bytes.begin(), bytes.end());
-      int32_t at = int32_t(runs.size());
-      for (const auto& b : bytes) {
-        if (runs.size() > size_t(at) && runs.back().first + runs.back().second == b.first) runs.back().second += b.second;
-        else runs.push_back(b);
-      }
-      runs.push_back({0, 0});
-      return at;
-    }
-  };
-  mutable DeadRuns dead_runs;
   // Per template, per location: every path from here touches only the thread's own state
   // until it ends or makes an observed call. A thread whose task made its last observed call
   // can never change anything another thread or a property sees from such a place (its next
@@ -603,14 +569,20 @@ struct Replay::Impl {
     };
     std::vector<Deferred> deferred;  // the first `used` entries; their buffers are reused
     size_t used = 0;
+    // Lookahead pruning of a silent step, in the tiers that look for an acceptance; the
+    // exact tier keeps every step, so a rejection names the first observation no behaviour
+    // reaches. Asked before the state is copied, normalized or merged on: a thread that
+    // cannot reach its task's next call from here cannot from any place its later steps
+    // reach, and normalize changes neither places nor observations, only restarts a
+    // finished thread (so that one is kept).
+    bool pruned(const uint8_t* st, const StepInfo& info) const {
+      if (I->tier == Tier::Exact || (info.violation && info.violation->fatal())) return false;
+      int t = info.thread;
+      return I->mon->matched_count(I->m(), st) == cur && t >= 0 && t < I->m().threads() && !I->m().finished(st, t) &&
+             I->dead_end(st, t);
+    }
     void successor(const uint8_t* next, const StepInfo& info) override {
-      // take()'s Lookahead pruning, before the state is copied, normalized or merged on:
-      // a thread that cannot reach its task's next call from here cannot from any place
-      // its later steps reach either. (A finished thread is restarted by normalize.)
-      if (I->tier != Tier::Exact && !(info.violation && info.violation->fatal()) &&
-          I->mon->matched_count(I->m(), next) == cur && info.thread >= 0 && info.thread < I->m().threads() &&
-          !I->m().finished(next, info.thread) && I->dead_end(next, info.thread))
-        return;
+      if (pruned(next, info)) return;
       if (!info.violation && !info.also && I->may_merge(next, info.thread, cur)) {
         if (used == deferred.size()) deferred.emplace_back();
         Deferred& d = deferred[used++];
@@ -630,6 +602,7 @@ struct Replay::Impl {
         StepInfo info;
         info.thread = d.thread;
         info.ordinal = d.ordinal;
+        if (merged && pruned(buf.data(), info)) continue;  // the merged rest moved it on
         take(buf.data(), info, merged);
       }
       used = 0;
@@ -638,11 +611,6 @@ struct Replay::Impl {
     // normalized in place, and add() copies it into its layer.
     void take(uint8_t* st, const StepInfo& info, uint32_t merged) {
       I->normalize(st, info.thread);
-      // Lookahead prunes silent steps in the tiers that look for an acceptance; the exact
-      // tier does not, so a rejection names the first observation no behaviour reaches.
-      if (I->tier != Tier::Exact && !(info.violation && info.violation->fatal()) &&
-          I->mon->matched_count(I->m(), st) == cur && I->dead_end(st, info.thread))
-        return;
       Node x = nd;
       x.parent = id;
       x.ordinal = info.ordinal;

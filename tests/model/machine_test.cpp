@@ -32,10 +32,12 @@ std::vector<uint8_t> initial(const Machine& m) {
   return c.states[0];
 }
 
-Collect succ(const Machine& m, const std::vector<uint8_t>& s) {
+// The successors of `s`, or of thread `t` alone.
+Collect succ(const Machine& m, const std::vector<uint8_t>& s, int t = -1) {
   Collect c;
   c.n = m.state_size();
-  m.successors(s.data(), c);
+  if (t < 0) m.successors(s.data(), c);
+  else m.thread_successors(s.data(), t, c);
   return c;
 }
 }  // namespace
@@ -187,9 +189,7 @@ TEST_CASE("machine: thread_successors gives one thread's successors, as successo
   auto all = succ(m, s);
   REQUIRE(all.states.size() == 3);
   for (int t = 0; t < 2; ++t) {
-    Collect one;
-    one.n = m.state_size();
-    m.thread_successors(s.data(), t, one);
+    Collect one = succ(m, s, t);
     std::vector<std::vector<uint8_t>> want;
     for (size_t i = 0; i < all.states.size(); ++i)
       if (all.threads[i] == t) want.push_back(all.states[i]);
